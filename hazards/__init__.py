@@ -1,0 +1,1 @@
+"""Hazard register, fault trees, fault-tree analysis and Open-PSA exchange."""

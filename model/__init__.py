@@ -1,0 +1,1 @@
+"""The pump model: device configuration, state, rules (one source), and their two semantics."""

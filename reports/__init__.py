@@ -1,0 +1,1 @@
+"""Report builders: HTML, Markdown, JSON, JUnit and Open-PSA."""
