@@ -182,7 +182,8 @@ def load_device(path: str | Path | None = None) -> Device:
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
-        raise InputError(shown, "", "file not found", "give the path of a device TOML file") from None
+        raise InputError(shown, "", "file not found",
+                         "give the path of a device TOML file") from None
     except OSError as e:
         raise InputError(shown, "", f"cannot read the file: {e.strerror}") from None
     try:
@@ -297,7 +298,8 @@ def _faults(table: Any, source: str) -> dict[str, bool]:
                          + ", ".join(f"{f} = true" for f in FAULTS[:2]) + ", ...")
     for key, v in table.items():
         if key not in FAULTS:
-            raise InputError(source, f"faults.{key}", "unknown fault", f"allowed: {', '.join(FAULTS)}")
+            raise InputError(source, f"faults.{key}", "unknown fault",
+                             f"allowed: {', '.join(FAULTS)}")
         if not isinstance(v, bool):
             raise InputError(source, f"faults.{key}", f"is {v!r}", "use true or false")
     missing = [f for f in FAULTS if f not in table]

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import z3
-
 from pumpsafe.model.rules import PumpModel, Rule
 from pumpsafe.model.state import FIELD_NAMES, FIELD_SORTS
 from pumpsafe.model.terms import to_z3

@@ -32,3 +32,7 @@ class InputError(PumpsafeError):
 
 class TermError(PumpsafeError):
     """A model term was used in a way that would silently give a wrong answer."""
+
+
+class UnhashableTermError(TermError, TypeError):
+    """A model term was hashed (``x in {...}``); a TypeError too, as Python expects."""

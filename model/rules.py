@@ -421,7 +421,9 @@ def _infuse(d: Device, s: StateVars) -> Rule:
         if not d.params["battery.idle_drain_permille"].is_range else None
     if per_ul is None:
         raise TermError("rule 'infuse': battery.idle_drain_permille enters the drain nonlinearly")
-    drain = ceil_div(dt * idle + pumped * per_ul, 1000)
+    # the motor turns for the commanded flow whether or not the catheter lets it through, so
+    # the drain (and the ERI/EOS alarms) cannot depend on catheter state (D-16)
+    drain = ceil_div(dt * idle + flow * per_ul, 1000)
     battery = b.let("battery_after", max_of(0, s.battery_min_left - drain))
     use = total if d.value("reservoir.believed_volume_basis") == "programmed" \
         else ceil_div(total * (1000 + acc), 1000)
@@ -500,9 +502,8 @@ def _motor_recovers(d: Device, s: StateVars) -> Rule:
                  fault="motor_stall")
     b.require(s.motor_stalled)
     hold = lit(bool(d.value("battery.stall_restart_hold")))
-    b.set(motor_stalled=False,
-          restart_hold=s.restart_hold | (hold & (s.t_not_delivering_min
-                                                 >= d.term("battery.stall_restart_hold_after_min"))))
+    long_stop = s.t_not_delivering_min >= d.term("battery.stall_restart_hold_after_min")
+    b.set(motor_stalled=False, restart_hold=s.restart_hold | (hold & long_stop))
     return b.build()
 
 

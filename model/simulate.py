@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from pumpsafe import __version__
 from pumpsafe.model.device import Device
 from pumpsafe.model.errors import InputError
 from pumpsafe.model.interpreter import Interpreter
@@ -17,6 +16,8 @@ from pumpsafe.model.rules import PumpModel, build_model
 from pumpsafe.model.state import State
 from pumpsafe.model.terms import Value
 from pumpsafe.model.trace import Step, Trace, resolved_by_var
+
+from pumpsafe import __version__
 
 # How often the random walk picks each rule (time passing dominates, as in life).
 RULE_WEIGHTS = {"infuse": 12, "program": 2, "refill": 2, "bolus": 1, "clinician_review": 1}

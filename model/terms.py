@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, Union
 
 import z3
-
-from pumpsafe.model.errors import TermError
+from pumpsafe.model.errors import TermError, UnhashableTermError
 
 Sort = Literal["int", "bool"]
-Value = Union[int, bool]
+Value = int | bool
 Operand = Union["Term", int, bool]
 
 _RULE_CONTEXT: contextvars.ContextVar[str] = contextvars.ContextVar("rule", default="<no rule>")
@@ -69,7 +69,7 @@ class Term:
         )
 
     def __hash__(self) -> int:
-        raise TermError(
+        raise UnhashableTermError(
             f"rule {_RULE_CONTEXT.get()!r}: the model value `{render(self)}` cannot be hashed "
             "(`x in {...}` would silently be False); use any_of(x == a, x == b, ...)."
         )
@@ -209,9 +209,10 @@ def _mul(a: Operand, b: Operand) -> Term:
 def _divmod(op: str, a: Operand, b: Operand) -> Term:
     ta, tb = _need(a, "int"), _need(b, "int")
     if not (_is_const(tb) and int(tb.payload) > 0):
-        raise TermError(f"rule {_RULE_CONTEXT.get()!r}: `{render(ta)} {'//' if op == 'div' else '%'} "
-                        f"{render(tb)}`: divide only by a positive constant (Python and SMT-LIB "
-                        "disagree on negative division; a variable divisor is nonlinear)")
+        sym = "//" if op == "div" else "%"
+        raise TermError(f"rule {_RULE_CONTEXT.get()!r}: `{render(ta)} {sym} {render(tb)}`: "
+                        "divide only by a positive constant (Python and SMT-LIB disagree on "
+                        "negative division; a variable divisor is nonlinear)")
     if _is_const(ta):
         x, y = int(ta.payload), int(tb.payload)
         return lit(x // y if op == "div" else x % y)
@@ -329,27 +330,33 @@ def _compile(term: Term, memo: dict[int, Compiled]) -> Compiled:
     return hit
 
 
+_PY_ARITH: dict[str, Callable[[int, int], int]] = {
+    "add": operator.add, "sub": operator.sub, "mul": operator.mul,
+    "div": operator.floordiv, "mod": operator.mod}
+_PY_CMP: dict[str, Callable[[Value, Value], bool]] = {
+    "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+    "eq": operator.eq, "ne": operator.ne}
+
+
 def _compile_node(term: Term, memo: dict[int, Compiled]) -> Compiled:
     op, a = term.op, term.args
     if op == "const":
-        value = term.payload
-        return lambda env: value  # type: ignore[no-any-return]
+        value: Value = term.payload
+        return lambda env: value
     if op == "var":
         name = str(term.payload)
         return lambda env: env[name]
     fs = [_compile(x, memo) for x in a]
     if op in ("add", "sub", "mul", "div", "mod"):
         f, g = fs
-        py = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
-              "div": lambda x, y: x // y, "mod": lambda x, y: x % y}[op]
+        py = _PY_ARITH[op]
         return lambda env: py(int(f(env)), int(g(env)))
     if op == "neg":
         (f,) = fs
         return lambda env: -int(f(env))
     if op in _CMP_OPS:
         f, g = fs
-        pyc = {"lt": lambda x, y: x < y, "le": lambda x, y: x <= y, "gt": lambda x, y: x > y,
-               "ge": lambda x, y: x >= y, "eq": lambda x, y: x == y, "ne": lambda x, y: x != y}[op]
+        pyc = _PY_CMP[op]
         return lambda env: bool(pyc(f(env), g(env)))
     if op == "and":
         return lambda env: all(f(env) for f in fs)

@@ -136,7 +136,8 @@ def _state(values: dict[str, Any], source: str, where: str) -> State:
         return state_from_dict(values)
     except (KeyError, TypeError) as e:
         raise InputError(source, where, f"not a pump state: {e}",
-                         f"a state has exactly the fields {', '.join(FIELD_NAMES[:3])}, ...") from None
+                         f"a state has exactly the fields {', '.join(FIELD_NAMES[:3])}, ...",
+                         ) from None
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,12 @@ from pumpsafe.model.state import ALARMS
 from pumpsafe.model.trace import (
     Trace,
     load_json,
-    replay as replay_trace,
     scenario_steps,
     trace_from_json,
     trace_to_json,
+)
+from pumpsafe.model.trace import (
+    replay as replay_trace,
 )
 
 
