@@ -22,7 +22,7 @@ UNSAFE = sorted(DEVICES.glob("unsafe_*.toml"))
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "pumpsafe", *args], capture_output=True,
-                          text=True, timeout=120, check=False)
+                          text=True, timeout=120, check=False, cwd=Path(__file__).parent.parent)
 
 
 def test_simulate_is_deterministic_and_replays(tmp_path: Path) -> None:
