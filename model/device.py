@@ -48,6 +48,8 @@ SPECS: dict[str, dict[str, Spec]] = {
         "believed_volume_basis": Spec("enum", choices=("worst_case", "programmed"),
                                       doc="rate the computed reservoir volume is drained at"),
         "fill_volume_check": Spec("bool", doc="refuse a fill volume above the free capacity"),
+        "refill_reconciliation": Spec("bool", doc="compare the aspirated residual with the "
+                                      "expected one at every refill (P-03, SR-CF-02)"),
     },
     "drug": {
         "concentrations_ug_per_ml": Spec("int_list", 1, 10_000, doc="products that may be filled"),

@@ -179,13 +179,15 @@ def to_volume_ul(dose_ug: Term, conc: Term, concs: Sequence[int]) -> Term:
     return by_choice(conc, concs, lambda c: (dose_ug * 1000) // c)
 
 
-def low_threshold_ul(d: Device, s: StateVars) -> Term:
-    """Computed volume at or below which the low-reservoir alarm fires."""
+def low_threshold_ul(d: Device, s: StateVars, rates: tuple[Term, Term] | None = None) -> Term:
+    """Computed volume at or below which the low-reservoir alarm fires (for the rates in force,
+    or for ``rates`` = (day, night) about to be)."""
     setting = d.term("reservoir.low_alarm_ul")
     if not d.value("reservoir.low_alarm_tracks_rate"):
         return setting
     acc = d.term("flow.accuracy_permille")
-    fastest = max_of(s.rate_ul_per_day, s.night_rate_ul_per_day)
+    day, night = rates or (s.rate_ul_per_day, s.night_rate_ul_per_day)
+    fastest = max_of(day, night)
     lead = d.term("reservoir.low_alarm_lead_min")
     # volume the worst-case in-spec rate moves in the lead time, rounded up
     return max_of(setting, ceil_div(lead * ((1000 + acc) * fastest), DAY_MIN * 1000))
@@ -221,8 +223,9 @@ def _refill(d: Device, s: StateVars) -> Rule:
     # exact because every step's actual flow lies in [N(1-acc), N(1+acc)]
     moved = b.let("moved_ul", s.fill_volume_ul - s.reservoir_ul)
     due = s.nominal_since_fill_ul
-    under = all_of(aspirate, moved * 1000 < due * (1000 - acc))
-    over = all_of(aspirate, moved * 1000 > due * (1000 + acc))
+    check = lit(bool(d.value("reservoir.refill_reconciliation"))) & aspirate
+    under = all_of(check, moved * 1000 < due * (1000 - acc))
+    over = all_of(check, moved * 1000 > due * (1000 + acc))
     thr = low_threshold_ul(d, s)
     b.set(
         aspirated_ul=when(aspirate, s.reservoir_ul, 0),
@@ -307,8 +310,10 @@ def _program(d: Device, s: StateVars) -> Rule:
         next_bolus_in_min=when(periodic, interval, DAY_MIN),
         override_active=override & (total2 > hard_max * 2),
         t_since_increase_min=when(increase, 0, s.t_since_increase_min),
-        withdrawal_warning_logged=s.withdrawal_warning_logged | stopping | big_decrease,
+        withdrawal_warning_logged=stopping | big_decrease,
         restart_hold=False,
+        alarm_low_reservoir=s.alarm_low_reservoir
+        | (s.believed_reservoir_ul <= low_threshold_ul(d, s, (rate, night_rate))),
     )
     return b.build()
 
@@ -428,6 +433,15 @@ def _infuse(d: Device, s: StateVars) -> Rule:
     use = total if d.value("reservoir.believed_volume_basis") == "programmed" \
         else ceil_div(total * (1000 + acc), 1000)
     believed = b.let("believed_after", max_of(0, s.believed_reservoir_ul - use))
+    thr = low_threshold_ul(d, s)
+    eri = d.term("battery.eri_lead_min")
+    small = dt == steps[0]
+    b.require(  # a long step stops short of every alarm threshold (event-driven time)
+        small | (believed > thr) | (s.believed_reservoir_ul <= thr),
+        small | (believed > 0),
+        small | (battery > eri) | (s.battery_min_left <= eri),
+        small | (battery > 0),
+    )
     b.set(
         t_min=s.t_min + dt, t_since_fill_min=s.t_since_fill_min + dt,
         t_since_increase_min=s.t_since_increase_min + dt,
@@ -443,12 +457,12 @@ def _infuse(d: Device, s: StateVars) -> Rule:
         pending_bolus_kind=when(oneshot, BOLUS_NONE, s.pending_bolus_kind),
         delivered_day_ng=day_ng, day_window_min=day_win, commanded_day_ng=cmd_day,
         delivered_hour_ng=hour_ng, hour_window_min=hour_win,
-        last_step_csf_ng=csf_ng, last_step_pumped_ul=pumped,
+        last_step_csf_ng=csf_ng, last_step_pumped_ul=pumped, last_step_due_ul=total,
         t_not_delivering_min=when(on, 0, s.t_not_delivering_min + dt),
         battery_min_left=battery,
-        alarm_low_reservoir=s.alarm_low_reservoir | (believed <= low_threshold_ul(d, s)),
+        alarm_low_reservoir=s.alarm_low_reservoir | (believed <= thr),
         alarm_empty=s.alarm_empty | (believed == 0),
-        alarm_eri=s.alarm_eri | (battery <= d.term("battery.eri_lead_min")),
+        alarm_eri=s.alarm_eri | (battery <= eri),
         alarm_eos=s.alarm_eos | (battery == 0),
     )
     return b.build()

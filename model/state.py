@@ -65,7 +65,8 @@ class State:
     pending_bolus_ul: int = _f("one-shot bolus volume queued for the next infusion step")
     pending_bolus_kind: int = _f("kind of the queued bolus: 0 none, 1 single, 2 priming, 3 bridge")
     override_active: bool = _f("a logged clinician override of the hard daily maximum")
-    withdrawal_warning_logged: bool = _f("a stop or large decrease was confirmed with a warning")
+    withdrawal_warning_logged: bool = _f("the last program was a stop or large decrease, "
+                                         "confirmed with a withdrawal warning")
     # -- monitors over bounded windows ----------------------------------------------------------
     delivered_day_ng: int = _f("drug into the CSF in the current day window (1 ng = 1 uL x ug/mL)")
     day_window_min: int = _f("length of the current day window (<= 1440)")
@@ -74,6 +75,7 @@ class State:
     commanded_day_ng: int = _f("drug the pump commanded in the current day window (limiter)")
     last_step_csf_ng: int = _f("drug into the CSF in the last step")
     last_step_pumped_ul: int = _f("volume the motor moved in the last step")
+    last_step_due_ul: int = _f("volume due in the last step at the programmed rate")
     t_not_delivering_min: int = _f("minutes since the pump last delivered")
     # -- device status ----------------------------------------------------------------------------
     catheter: int = _f("catheter: 0 ok, 1 occluded, 2 leaking, 3 dislodged")
