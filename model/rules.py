@@ -215,6 +215,13 @@ def _refill(d: Device, s: StateVars) -> Rule:
     )
     if d.value("reservoir.fill_volume_check"):
         b.require(volume <= cap)
+    new_day = b.let("new_rate_ul_per_day", to_volume_ul(s.daily_dose_ug, entered, concs))
+    new_night = b.let("new_night_rate_ul_per_day",
+                      to_volume_ul(s.flex_night_dose_ug, entered, concs))
+    fmin, fmax = d.term("flow.min_ul_per_day"), d.term("flow.max_ul_per_day")
+    # a new concentration must keep the prescription's motor rates programmable
+    b.require((s.mode == MODE_STOPPED) | all_of(fmin <= new_day, new_day <= fmax,
+                                                fmin <= new_night, new_night <= fmax))
     base = b.let("base_ul", when(aspirate, 0, s.reservoir_ul))
     into_res = b.let("into_reservoir_ul", when(pocket, 0, min_of(volume, cap - base)))
     believed = b.let("entered_volume_ul", min_of(cap, when(aspirate, volume,
@@ -226,7 +233,6 @@ def _refill(d: Device, s: StateVars) -> Rule:
     check = lit(bool(d.value("reservoir.refill_reconciliation"))) & aspirate
     under = all_of(check, moved * 1000 < due * (1000 - acc))
     over = all_of(check, moved * 1000 > due * (1000 + acc))
-    thr = low_threshold_ul(d, s)
     b.set(
         aspirated_ul=when(aspirate, s.reservoir_ul, 0),
         reservoir_ul=base + into_res,
@@ -238,14 +244,14 @@ def _refill(d: Device, s: StateVars) -> Rule:
         nominal_since_fill_ul=0,
         t_since_fill_min=0,
         programmed_conc_ug_per_ml=entered,
-        rate_ul_per_day=to_volume_ul(s.daily_dose_ug, entered, concs),
-        night_rate_ul_per_day=to_volume_ul(s.flex_night_dose_ug, entered, concs),
+        rate_ul_per_day=new_day,
+        night_rate_ul_per_day=new_night,
         bolus_ul=to_volume_ul(s.bolus_dose_ug, entered, concs),
         finding_under_delivery=s.finding_under_delivery | under,
         finding_over_delivery=s.finding_over_delivery | over,
-        # the clinician is there: reservoir alarms whose cause is gone are cleared
-        alarm_low_reservoir=s.alarm_low_reservoir & (believed <= thr),
-        alarm_empty=s.alarm_empty & (believed == 0),
+        # the clinician is there: the reservoir alarms are re-evaluated for the new volume
+        alarm_low_reservoir=believed <= low_threshold_ul(d, s, (new_day, new_night)),
+        alarm_empty=believed == 0,
     )
     return b.build()
 
@@ -277,7 +283,9 @@ def _program(d: Device, s: StateVars) -> Rule:
         interval = b.let("interval_min", entry)
     total2 = b.let("new_total2_ug", dose + night)  # twice the daily total, no division
     old2 = s.daily_dose_ug + s.flex_night_dose_ug
-    stopping = any_of(new_mode == MODE_STOPPED, total2 == 0)
+    # a stop keeps the prescription (resuming it later is not an increase); a running mode
+    # with a zero dose is refused by the flow range
+    stopping = new_mode == MODE_STOPPED
     increase = b.let("increase", all_of(~stopping, total2 > old2))
     step = d.term("programming.titration_step_permille")
     big_decrease = total2 * 1000 < old2 * (1000 - d.term("programming.decrease_confirm_permille"))
@@ -301,9 +309,12 @@ def _program(d: Device, s: StateVars) -> Rule:
             interval <= DAY_MIN),
     )
     periodic = new_mode == MODE_PERIODIC
+    keep = b.let("keep_prescription", stopping)
     b.set(
-        mode=new_mode, daily_dose_ug=dose, flex_night_dose_ug=night,
-        rate_ul_per_day=rate, night_rate_ul_per_day=night_rate,
+        mode=new_mode, daily_dose_ug=when(keep, s.daily_dose_ug, dose),
+        flex_night_dose_ug=when(keep, s.flex_night_dose_ug, night),
+        rate_ul_per_day=when(keep, s.rate_ul_per_day, rate),
+        night_rate_ul_per_day=when(keep, s.night_rate_ul_per_day, night_rate),
         bolus_dose_ug=when(periodic, bolus_dose, 0),
         bolus_ul=when(periodic, to_volume_ul(bolus_dose, conc, concs), 0),
         bolus_interval_min=when(periodic, interval, DAY_MIN),
@@ -312,8 +323,9 @@ def _program(d: Device, s: StateVars) -> Rule:
         t_since_increase_min=when(increase, 0, s.t_since_increase_min),
         withdrawal_warning_logged=stopping | big_decrease,
         restart_hold=False,
-        alarm_low_reservoir=s.alarm_low_reservoir
-        | (s.believed_reservoir_ul <= low_threshold_ul(d, s, (rate, night_rate))),
+        alarm_low_reservoir=s.alarm_low_reservoir | (s.believed_reservoir_ul <= low_threshold_ul(
+            d, s, (when(keep, s.rate_ul_per_day, rate), when(keep, s.night_rate_ul_per_day,
+                                                             night_rate)))),
     )
     return b.build()
 
@@ -471,7 +483,8 @@ def _infuse(d: Device, s: StateVars) -> Rule:
 def _instant_release(s: StateVars, ng: Term) -> dict[str, Term]:
     """Window updates for drug reaching the CSF at once (no time passes)."""
     return {"delivered_day_ng": s.delivered_day_ng + ng, "delivered_hour_ng":
-            s.delivered_hour_ng + ng, "last_step_csf_ng": ng}
+            s.delivered_hour_ng + ng, "last_step_csf_ng": ng, "last_step_pumped_ul": lit(0),
+            "last_step_due_ul": lit(0)}
 
 
 def _catheter_fault(d: Device, s: StateVars) -> Rule:

@@ -1,0 +1,61 @@
+"""Requirements evaluated on concrete states and steps (property tests, fuzzing, replay).
+
+The predicates are the catalogue's terms, compiled once; nothing here restates them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pumpsafe.model.state import State, state_to_dict
+from pumpsafe.model.terms import Compiled, Value, compile_term
+from pumpsafe.proofs.requirements import Requirement
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    req: Requirement
+    predicate: Compiled
+
+
+class Monitor:
+    """Checks every invariant and step requirement of a catalogue on concrete runs."""
+
+    def __init__(self, requirements: Iterable[Requirement], rule_names: Iterable[str],
+                 resolved: dict[str, int]) -> None:
+        self.rule_names = tuple(rule_names)
+        self.resolved = dict(resolved)
+        self.checks = tuple(_Compiled(r, compile_term(r.predicate)) for r in requirements
+                            if r.kind in ("invariant", "step") and r.predicate is not None)
+
+    @staticmethod
+    def applies(req: Requirement, state: State) -> bool:
+        """A requirement speaks only of runs in which the faults it assumes absent cannot occur."""
+        return not any(getattr(state, "perm_" + f) for f in req.assumes_absent)
+
+    def state_env(self, state: State) -> dict[str, Value]:
+        env: dict[str, Value] = state_to_dict(state)
+        env.update(self.resolved)
+        return env
+
+    def violated_in_state(self, state: State) -> list[str]:
+        """IDs of the invariants false in ``state``."""
+        env = self.state_env(state)
+        return [c.req.id for c in self.checks if c.req.kind == "invariant"
+                and self.applies(c.req, state) and not c.predicate(env)]
+
+    def violated_in_step(self, pre: State, rule: str, post: State) -> list[str]:
+        """IDs of the requirements (invariants on ``post``, step predicates on the step) false."""
+        env = self.state_env(pre)
+        env.update({"next_" + k: v for k, v in state_to_dict(post).items()})
+        env.update({"fired_" + r: r == rule for r in self.rule_names})
+        post_env = self.state_env(post)
+        out = []
+        for c in self.checks:
+            if not self.applies(c.req, pre):
+                continue
+            ok = c.predicate(post_env if c.req.kind == "invariant" else env)
+            if not ok:
+                out.append(c.req.id)
+        return out
