@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pumpsafe.model.device import Device
-from pumpsafe.model.rules import PumpModel, delivering, to_volume_ul
+from pumpsafe.model.rules import PumpModel, delivering
 from pumpsafe.model.state import (
     ALARMS,
     BOLUS_BRIDGE,
@@ -144,7 +144,6 @@ def catalogue(device: Device) -> tuple[Requirement, ...]:
     """Every requirement, instantiated for the device (device-specific numbers only where the
     requirement is about the device itself)."""
     concs = tuple(device.value("drug.concentrations_ug_per_ml"))
-    cap = device.term("reservoir.capacity_ul")
     catheter_ul = device.term("catheter.catheter_volume_ul")
     hold_max = device.term("catheter.occlusion_hold_max_ul")
     acc = 145  # D-03
@@ -155,7 +154,8 @@ def catalogue(device: Device) -> tuple[Requirement, ...]:
         Requirement(
             "SR-OD-01", ("HZ-OD",), "With no pump fault active, drug delivered into the CSF in "
             "a day window shall not exceed the drug the pump commanded for it x 1145/1000 (D-03).",
-            "invariant", S.delivered_day_ng * 1000 <= S.commanded_day_ng * (1000 + acc) + 1000 + acc,
+            "invariant",
+            S.delivered_day_ng * 1000 <= S.commanded_day_ng * (1000 + acc) + 1000 + acc,
             premise=S.delivered_day_ng > 0,
             assumes_absent=("overinfusion", "catheter_occlusion", "catheter_kink", "cap_injection",
                             "conc_entry_error"),
