@@ -167,6 +167,17 @@ class Device:
             raise KeyError(f"unknown device parameter {key!r}") from None
 
 
+def with_faults(device: Device, permissions: Mapping[str, bool]) -> Device:
+    """The same device with other fault permissions (its document says so too, so a trace
+    that carries it replays from the same initial state)."""
+    faults = dict(device.faults)
+    faults.update(permissions)
+    document = dict(device.document)
+    document["faults"] = dict(sorted(faults.items(), key=lambda kv: list(faults).index(kv[0])))
+    return Device(device.name, device.description, device.path, device.sha256, device.params,
+                  faults, document)
+
+
 def range_var(key: str) -> str:
     """Name of the symbolic variable standing for a ranged device parameter."""
     return "dev_" + key.replace(".", "_")

@@ -65,6 +65,7 @@ class State:
     pending_bolus_ul: int = _f("one-shot bolus volume queued for the next infusion step")
     pending_bolus_kind: int = _f("kind of the queued bolus: 0 none, 1 single, 2 priming, 3 bridge")
     override_active: bool = _f("a logged clinician override of the hard daily maximum")
+    override_in_window: bool = _f("an override was in force at some time in this day window")
     withdrawal_warning_logged: bool = _f("the last program was a stop or large decrease, "
                                          "confirmed with a withdrawal warning")
     # -- monitors over bounded windows ----------------------------------------------------------

@@ -89,7 +89,7 @@ def fired(rule: str) -> Term:
 
 def step_vars(rule_names: tuple[str, ...]) -> dict[str, str]:
     """Sort of every variable a step predicate may read, besides the state fields."""
-    out = {"next_" + n: FIELD_SORTS[n] for n in FIELD_NAMES}
+    out: dict[str, str] = {"next_" + n: FIELD_SORTS[n] for n in FIELD_NAMES}
     out.update({"fired_" + r: "bool" for r in rule_names})
     return out
 
@@ -166,7 +166,8 @@ def catalogue(device: Device) -> tuple[Requirement, ...]:
             "SR-OD-02", ("HZ-OD",), "Drug delivered into the CSF in a day window shall not exceed "
             "the hard maximum (A-05) x 1145/1000, boluses and flex steps included, unless a "
             "clinician override is logged.", "invariant",
-            S.override_active | (S.delivered_day_ng * 1000 <= max_ng * (1000 + acc) + 2000 * 1145),
+            S.override_in_window
+            | (S.delivered_day_ng * 1000 <= max_ng * (1000 + acc) + 2000 * 1145),
             premise=S.delivered_day_ng > 0,
             assumes_absent=("overinfusion", "catheter_occlusion", "catheter_kink", "cap_injection",
                             "conc_entry_error"),
@@ -226,10 +227,12 @@ def catalogue(device: Device) -> tuple[Requirement, ...]:
         Requirement(
             "SR-WD-03", ("HZ-WD",), "With no pump fault active, the motor never moves less than "
             "the volume due x 855/1000 in a step, unless the reservoir runs out and the empty "
-            "alarm is raised in that step.", "invariant",
-            (S.last_step_pumped_ul * 1000 >= S.last_step_due_ul * (1000 - acc)) | S.alarm_empty
-            | (S.catheter == CATHETER_OCCLUDED),
-            premise=S.last_step_due_ul > 0, assumes_absent=("overinfusion",),
+            "alarm is raised in that step.", "step",
+            implies(fired("infuse"), (N.last_step_pumped_ul * 1000 >= N.last_step_due_ul
+                                      * (1000 - acc)) | N.alarm_empty
+                    | (S.catheter == CATHETER_OCCLUDED)),
+            premise=delivering(S) & (S.catheter != CATHETER_OCCLUDED),
+            assumes_absent=("overinfusion",),
             survives=("catheter_leak",), sources=("D-03",),
             note="At the motor: catheter faults are HZ-CF (SR-CF-*); an occluded catheter "
             "stops the flow and is excluded here."),

@@ -22,6 +22,8 @@ def _register_commands() -> None:
 
     cli.add_command(cli_model.simulate)
     cli.add_command(cli_model.replay)
+    from pumpsafe import cli_fta
+    cli.add_command(cli_fta.fta)
     # Sub-commands added by later work register here, one line each.
 
 

@@ -13,20 +13,55 @@ from pumpsafe.model.rules import PumpModel, build_model
 
 _DB = DirectoryBasedExampleDatabase(".hypothesis/examples")
 # Every field set explicitly, so a Hypothesis upgrade cannot change what a profile means.
-_COMMON = {"verbosity": Verbosity.normal, "report_multiple_bugs": False,
-           "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large,
-                                     HealthCheck.filter_too_much]}
-settings.register_profile("dev", max_examples=60, deadline=None, derandomize=False,
-                          database=_DB, print_blob=True,
-                          phases=tuple(Phase), **_COMMON)
-settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True, database=None,
-                          print_blob=True, phases=tuple(Phase), **_COMMON)
-settings.register_profile("nightly", max_examples=2_000, deadline=None, derandomize=False,
-                          database=_DB, print_blob=True,
-                          phases=tuple(Phase), **_COMMON)
-settings.register_profile("replay", max_examples=1, deadline=None, derandomize=False,
-                          database=_DB, print_blob=True,
-                          phases=(Phase.explicit, Phase.reuse), **_COMMON)
+_COMMON = {
+    "verbosity": Verbosity.normal,
+    "report_multiple_bugs": False,
+    "suppress_health_check": [
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+}
+settings.register_profile(
+    "dev",
+    max_examples=60,
+    deadline=None,
+    derandomize=False,
+    database=_DB,
+    print_blob=True,
+    phases=tuple(Phase),
+    **_COMMON,
+)
+settings.register_profile(
+    "ci",
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    phases=tuple(Phase),
+    **_COMMON,
+)
+settings.register_profile(
+    "nightly",
+    max_examples=2_000,
+    deadline=None,
+    derandomize=False,
+    database=_DB,
+    print_blob=True,
+    phases=tuple(Phase),
+    **_COMMON,
+)
+settings.register_profile(
+    "replay",
+    max_examples=1,
+    deadline=None,
+    derandomize=False,
+    database=_DB,
+    print_blob=True,
+    phases=(Phase.explicit, Phase.reuse),
+    **_COMMON,
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 TESTS = Path(__file__).parent

@@ -65,9 +65,14 @@ def reachable_steps(draw: st.DrawFn) -> tuple[str, State, dict[str, terms.Value]
     return rule, state, draw(_args(rule, state))
 
 
-_FIELD_VALUES = {n: (st.booleans() if FIELD_SORTS[n] == "bool" else
-                     st.integers(-3, 3) | st.integers(0, 30_000) | st.sampled_from([50, 500, 2000]))
-                 for n in FIELD_NAMES}
+_FIELD_VALUES = {
+    n: (
+        st.booleans()
+        if FIELD_SORTS[n] == "bool"
+        else st.integers(-3, 3) | st.integers(0, 30_000) | st.sampled_from([50, 500, 2000])
+    )
+    for n in FIELD_NAMES
+}
 
 
 @st.composite
@@ -132,9 +137,12 @@ def seeded_disagreement(monkeypatch: pytest.MonkeyPatch) -> Iterator[Conformance
 def test_a_seeded_disagreement_is_caught(seeded_disagreement: ConformanceChecker) -> None:
     rng = random.Random(7)
     state = _reachable(3, 5)
-    mismatches = [seeded_disagreement.check("infuse", state,
-                                            random_args(seeded_disagreement.interp, "infuse",
-                                                        state, rng)) for _ in range(20)]
+    mismatches = [
+        seeded_disagreement.check(
+            "infuse", state, random_args(seeded_disagreement.interp, "infuse", state, rng)
+        )
+        for _ in range(20)
+    ]
     assert any(m is not None for m in mismatches)
 
 

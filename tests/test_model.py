@@ -21,8 +21,14 @@ UNSAFE = sorted(DEVICES.glob("unsafe_*.toml"))
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pumpsafe", *args], capture_output=True,
-                          text=True, timeout=120, check=False, cwd=Path(__file__).parent.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "pumpsafe", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=Path(__file__).parent.parent,
+    )
 
 
 def test_simulate_is_deterministic_and_replays(tmp_path: Path) -> None:
@@ -118,14 +124,14 @@ def test_the_pump_cannot_sense_the_catheter() -> None:
     """No guard or alarm update reads the catheter status (D-16), except the physics."""
     model = build_model(load_device())
     from pumpsafe.model.terms import free_vars
+
     for rule in model.rules:
         for name, term in rule.updates.items():
             if name.startswith("alarm_"):
                 reads = free_vars(term)
                 lets = dict(rule.lets)
                 while any(r in lets for r in reads):
-                    reads = set().union(*(free_vars(lets[r]) if r in lets else {r}
-                                          for r in reads))
+                    reads = set().union(*(free_vars(lets[r]) if r in lets else {r} for r in reads))
                 assert "catheter" not in reads, (rule.name, name)
 
 

@@ -28,16 +28,19 @@ X, Y = var("x", "int"), var("y", "int")
 B = var("b", "bool")
 
 
-@pytest.mark.parametrize("misuse", [
-    lambda: bool(X == Y),
-    lambda: X < Y < 3,  # chained comparison calls bool() on the first result
-    lambda: (X > 1) and (Y > 1),
-    lambda: not (X > 1),
-    lambda: X in {1, 2},
-    lambda: X in [1, 2],
-    lambda: min(X, Y),
-    lambda: 1 if X > 0 else 0,
-])
+@pytest.mark.parametrize(
+    "misuse",
+    [
+        lambda: bool(X == Y),
+        lambda: X < Y < 3,  # chained comparison calls bool() on the first result
+        lambda: (X > 1) and (Y > 1),
+        lambda: not (X > 1),
+        lambda: X in {1, 2},
+        lambda: X in [1, 2],
+        lambda: min(X, Y),
+        lambda: 1 if X > 0 else 0,
+    ],
+)
 def test_python_control_flow_on_model_values_fails_loudly(misuse: object) -> None:
     with building("refill"), pytest.raises(TermError) as err:
         misuse()  # type: ignore[operator]
@@ -49,17 +52,20 @@ def test_error_names_rule_and_fix() -> None:
         bool(X > 0)
 
 
-@pytest.mark.parametrize("bad", [
-    lambda: X * Y,            # nonlinear
-    lambda: X // Y,           # variable divisor
-    lambda: X // -2,          # negative divisor
-    lambda: X % 0,
-    lambda: X / 2,            # no fractions
-    lambda: X + 1.5,          # no floats
-    lambda: when(B, X, B),    # branch sorts differ
-    lambda: X & B,            # int in a conjunction
-    lambda: X == B,
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda: X * Y,  # nonlinear
+        lambda: X // Y,  # variable divisor
+        lambda: X // -2,  # negative divisor
+        lambda: X % 0,
+        lambda: X / 2,  # no fractions
+        lambda: X + 1.5,  # no floats
+        lambda: when(B, X, B),  # branch sorts differ
+        lambda: X & B,  # int in a conjunction
+        lambda: X == B,
+    ],
+)
 def test_outside_linear_integer_arithmetic_is_refused(bad: object) -> None:
     with pytest.raises(TermError):
         bad()  # type: ignore[operator]
@@ -77,8 +83,12 @@ def _terms(depth: int) -> st.SearchStrategy[Term]:
     if depth == 0:
         return leaf
     sub = _terms(depth - 1)
-    cond = st.builds(lambda a, b, op: {"lt": a < b, "le": a <= b, "eq": a == b}[op],
-                     sub, sub, st.sampled_from(["lt", "le", "eq"]))
+    cond = st.builds(
+        lambda a, b, op: {"lt": a < b, "le": a <= b, "eq": a == b}[op],
+        sub,
+        sub,
+        st.sampled_from(["lt", "le", "eq"]),
+    )
     return st.one_of(
         leaf,
         st.builds(lambda a, b: a + b, sub, sub),
@@ -90,8 +100,9 @@ def _terms(depth: int) -> st.SearchStrategy[Term]:
         st.builds(lambda c, a, b: when(c, a, b), cond, sub, sub),
         st.builds(lambda a, b: min_of(a, b), sub, sub),
         st.builds(lambda a, b: max_of(a, b), sub, sub),
-        st.builds(lambda c, d, a, b: when(any_of(c, ~d) & all_of(d, c | d), a, b),
-                  cond, cond, sub, sub),
+        st.builds(
+            lambda c, d, a, b: when(any_of(c, ~d) & all_of(d, c | d), a, b), cond, cond, sub, sub
+        ),
         st.builds(lambda a: by_choice(a, (0, 3, 7), lambda c: a * c + c), sub),
     )
 

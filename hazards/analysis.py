@@ -1,0 +1,232 @@
+"""Fault-tree analysis: one call from a tree to every figure (library API behind ``pumpsafe fta``).
+
+Steps, each timed: BDD of the top event (CUDD, depth-first variable order), exact probability
+from the BDD, minimal cut sets as a ZDD (minimal solutions; prime implicants as well on a
+non-coherent tree), truncation, approximations from the cut sets, importance from the BDD.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import networkx as nx
+from pumpsafe.hazards.bdd import build_bdd
+from pumpsafe.hazards.cutsets import (
+    count,
+    list_sets,
+    min_cut_upper_bound,
+    order_distribution,
+    truncate_order,
+    truncate_probability,
+    weighted_sum,
+)
+from pumpsafe.hazards.flat import FlatBdd, flatten, top_probability
+from pumpsafe.hazards.importance import Importance, importance_by_event
+from pumpsafe.hazards.minsol import BudgetExceeded, minimal_solutions, prime_implicants
+from pumpsafe.hazards.tree import (
+    DEFAULT_MISSION_TIME_H,
+    FaultTree,
+    event_probability,
+    is_coherent,
+    top_gates,
+)
+from pumpsafe.hazards.zdd import Zdd
+from pumpsafe.model.errors import InputError
+
+
+@dataclass(frozen=True)
+class FtaOptions:
+    """What to compute. ``max_order``/``cutoff`` truncate the cut-set family (never the exact
+    probability); ``list_limit`` caps the listed sets; ``prime_budget`` caps the work spent on
+    prime implicants (sub-functions)."""
+
+    top: str | None = None
+    mission_time_h: float = DEFAULT_MISSION_TIME_H
+    max_order: int | None = None
+    cutoff: float | None = None
+    list_sets: bool = False
+    list_limit: int | None = 100_000
+    importance: bool = False
+    prime_budget: int = 50_000
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """What truncation dropped: ``dropped`` sets whose probabilities sum to ``error_bound``.
+
+    On a coherent tree the union of the kept sets is at most ``error_bound`` below the union of
+    all minimal cut sets (Boole's inequality)."""
+
+    max_order: int | None
+    cutoff: float | None
+    dropped: int
+    error_bound: float
+
+
+@dataclass(frozen=True)
+class CutSetFamily:
+    """A family of cut sets: its kind, exact count, count by order and (on request) the list."""
+
+    kind: str
+    count: int
+    order_distribution: dict[int, int]
+    sets: list[list[str]] | None = None
+    sets_truncated: bool = False
+
+
+@dataclass(frozen=True)
+class FtaResult:
+    """Every figure of one analysis; ``cut_sets`` are prime implicants on a non-coherent tree
+    (or minimal cut sets when the prime-implicant budget ran out: ``prime_implicants_note``
+    says so), ``positive_cut_sets`` the minimal cut sets over positive literals."""
+
+    top_event: str
+    coherent: bool
+    probability: float
+    rare_event: float
+    mcub: float
+    cut_sets: CutSetFamily
+    positive_cut_sets: CutSetFamily
+    truncation: Truncation | None
+    importance: dict[str, Importance] | None
+    bdd_nodes: int
+    zdd_nodes: int
+    variables: int
+    time_s: dict[str, float] = field(default_factory=dict)
+    prime_implicants_note: str = ""
+
+
+def choose_top(tree: FaultTree, top: str | None, source: str) -> str:
+    """``top`` if it is a gate of ``tree``, else the single gate no other gate uses."""
+    if top is not None:
+        if top not in tree or tree.nodes[top].get("kind") != "gate":
+            gates = top_gates(tree)
+            raise InputError(source, f"--top {top}", "no such gate", f"top gates: {gates}")
+        return top
+    candidates = top_gates(tree)
+    if len(candidates) != 1:
+        raise InputError(
+            source,
+            "top event",
+            f"{len(candidates)} candidate top gates: {', '.join(candidates) or 'none'}",
+            "choose one with --top GATE",
+        )
+    return candidates[0]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.times[phase] = round(now - self._last, 6)
+        self._last = now
+
+
+def _family(
+    zdd: Zdd,
+    root: int,
+    kind: str,
+    name_of: Callable[[int], str],
+    size_of: Callable[[int], int],
+    options: FtaOptions,
+) -> CutSetFamily:
+    sets, cut = (None, False)
+    if options.list_sets:
+        sets, cut = list_sets(zdd, root, name_of, size_of, options.list_limit)
+    distribution = order_distribution(zdd, root, size_of)
+    return CutSetFamily(kind, count(zdd, root), distribution, sets, cut)
+
+
+def _truncate(
+    zdd: Zdd, root: int, weight: list[float], size_of: Callable[[int], int], options: FtaOptions
+) -> tuple[int, Truncation | None]:
+    if options.max_order is None and options.cutoff is None:
+        return root, None
+    kept = root
+    if options.max_order is not None:
+        kept = truncate_order(zdd, kept, options.max_order, size_of)
+    if options.cutoff is not None:
+        kept = truncate_probability(zdd, kept, weight, options.cutoff)
+    dropped = zdd.difference(root, kept)
+    bound = weighted_sum(zdd, dropped, weight)
+    return kept, Truncation(options.max_order, options.cutoff, count(zdd, dropped), bound)
+
+
+def analyze(tree: FaultTree, options: FtaOptions, source: str = "<tree>") -> FtaResult:
+    """Analyse the validated ``tree`` as ``options`` ask (see :class:`FtaResult`)."""
+    clock = _Clock()
+    top = choose_top(tree, options.top, source)
+    built = build_bdd(tree, top)
+    flat = flatten(built.manager, built.root, built.variables)
+    clock.lap("bdd")
+    p = [event_probability(tree.nodes[v]["model"], options.mission_time_h) for v in flat.variables]
+    probability = top_probability(flat, p)
+    clock.lap("probability")
+    names = flat.variables
+    zdd = Zdd(len(names))
+    positive_root = minimal_solutions(flat, zdd)
+    kept, truncation = _truncate(zdd, positive_root, p, lambda _v: 1, options)
+    positive = _family(zdd, kept, "minimal-cut-sets", names.__getitem__, lambda _v: 1, options)
+    clock.lap("minimal_cut_sets")
+    rare_event = weighted_sum(zdd, kept, p)
+    mcub = min_cut_upper_bound(zdd, kept, p)
+    clock.lap("approximations")
+    coherent = is_coherent(tree, top)
+    cut_sets, note = positive, ""
+    if not coherent:
+        primes, note = _primes(built.manager, built.root, names, p, options)
+        cut_sets = primes if primes is not None else positive
+        clock.lap("prime_implicants")
+    importance = None
+    if options.importance:
+        events = {
+            e: event_probability(tree.nodes[e]["model"], options.mission_time_h)
+            for e in nx.descendants(tree, top)
+            if tree.nodes[e]["kind"] == "basic"
+        }
+        importance = importance_by_event(flat, p, probability, events)
+        clock.lap("importance")
+    return FtaResult(
+        top_event=top,
+        coherent=coherent,
+        probability=probability,
+        rare_event=rare_event,
+        mcub=mcub,
+        cut_sets=cut_sets,
+        positive_cut_sets=positive,
+        truncation=truncation,
+        importance=importance,
+        bdd_nodes=flat.size,
+        zdd_nodes=len(zdd.var),
+        variables=len(names),
+        time_s=clock.times,
+        prime_implicants_note=note,
+    )
+
+
+def _primes(
+    manager: object, root: object, names: tuple[str, ...], p: list[float], options: FtaOptions
+) -> tuple[CutSetFamily | None, str]:
+    zdd = Zdd(2 * len(names))
+    try:
+        primes = prime_implicants(manager, root, zdd, options.prime_budget)
+    except BudgetExceeded as exceeded:
+        return None, f"prime implicants not computed ({exceeded}); listing minimal cut sets"
+    weight = [x for pv in p for x in (pv, 1.0 - pv)]
+    kept, _ = _truncate(zdd, primes, weight, lambda v: 1, options)
+
+    def literal(v: int) -> str:
+        return f"NOT {names[v // 2]}" if v % 2 else names[v // 2]
+
+    return _family(zdd, kept, "prime-implicants", literal, lambda _v: 1, options), ""
+
+
+def flat_of(tree: FaultTree, top: str) -> FlatBdd:
+    """The flat BDD of gate ``top`` (for tests and tools that need the diagram itself)."""
+    built = build_bdd(tree, top)
+    return flatten(built.manager, built.root, built.variables)
