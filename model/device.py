@@ -76,6 +76,8 @@ SPECS: dict[str, dict[str, Spec]] = {
                                      "for the priming bolus"),
         "bridge_bolus_limit": Spec("bool", doc="a bridge bolus may not exceed the catheter volume"),
         "cap_needle_interlock": Spec("bool", doc="the access port admits only the CAP needle"),
+        "conc_reentry_at_refill": Spec("bool", doc="the concentration is re-entered at every "
+                                       "refill (P-06); else the old one stays programmed"),
         "daily_limiter": Spec("bool", doc="skip a bolus that would take the drug commanded in "
                               "the day window above the hard maximum"),
     },

@@ -206,10 +206,13 @@ def _refill(d: Device, s: StateVars) -> Rule:
     filled = b.choice_param("filled_conc_ug_per_ml", concs, "concentration of the drug injected")
     entered = b.choice_param("entered_conc_ug_per_ml", concs, "concentration entered")
     pocket = b.bool_param("into_pocket", "the needle missed the reservoir (pocket fill)")
+    if not d.value("programming.conc_reentry_at_refill"):
+        entered = s.programmed_conc_ug_per_ml  # P-06: the old concentration stays programmed
     b.require(
         aspirate | s.perm_missed_aspiration,
         ~pocket | s.perm_pocket_fill,
-        (entered == filled) | s.perm_conc_entry_error,
+        (entered == filled) | s.perm_conc_entry_error
+        | lit(not d.value("programming.conc_reentry_at_refill")),
         # the model has no mixed concentrations: topping up is only with the same product
         aspirate | (s.reservoir_ul == 0) | (filled == s.reservoir_conc_ug_per_ml),
     )

@@ -111,8 +111,9 @@ def extract_trace(u: Unrolling, m: Any, depth: int) -> Trace:
         rule = system.rules[index]
         params = {p.name: _value(m, u.args[k][rule.name][p.name]) for p in rule.params}
         steps.append(Step(rule.name, params, _state(m, u.states[k + 1])))
-    # the run starts from the initial state with this check's fault permissions
-    device = with_faults(system.model.device, system.permissions)
+    # the run starts from the fault permissions Z3 chose (within what the check allows)
+    chosen = {f: bool(_value(m, u.states[0]["perm_" + f])) for f in system.model.device.faults}
+    device = with_faults(system.model.device, chosen)
     return Trace(device, resolved, _state(m, u.states[0]), tuple(steps),
                  {"tool": "pumpsafe verify", "version": __version__, "engine": "bmc",
-                  "permissions": dict(sorted(system.permissions.items()))})
+                  "permissions": dict(sorted(chosen.items()))})

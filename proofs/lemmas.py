@@ -87,18 +87,20 @@ def conditional_lemmas(device: Device) -> tuple[Lemma, ...]:
     """Lemmas of the physics that hold only without some faults."""
     idle = device.term("battery.idle_drain_permille")
     life = device.term("battery.service_life_worst_case_min")
-    return (
-        Lemma("computed volume within the actual volume",
-              S.believed_reservoir_ul <= S.reservoir_ul,
-              frozenset({"overinfusion", "pocket_fill", "missed_aspiration"})),
-        Lemma("the battery drains at least at the idle rate",
-              S.alarm_eos | (S.battery_min_left * 1000 + S.t_min * idle <= life * 1000),
-              frozenset()),
-        Lemma("the reservoir holds the confirmed concentration",
-              implies(S.reservoir_ul > 0,
-                      S.reservoir_conc_ug_per_ml == S.programmed_conc_ug_per_ml),
-              frozenset({"conc_entry_error"})),
-    )
+    out = [Lemma("the battery drains at least at the idle rate",
+                 S.alarm_eos | (S.battery_min_left * 1000 + S.t_min * idle <= life * 1000),
+                 frozenset())]
+    # these hold only where the device has the control they rest on
+    if device.value("reservoir.believed_volume_basis") == "worst_case":
+        out.append(Lemma("computed volume within the actual volume",
+                         S.believed_reservoir_ul <= S.reservoir_ul,
+                         frozenset({"overinfusion", "pocket_fill", "missed_aspiration"})))
+    if device.value("programming.conc_reentry_at_refill"):
+        out.append(Lemma("the reservoir holds the confirmed concentration",
+                         implies(S.reservoir_ul > 0,
+                                 S.reservoir_conc_ug_per_ml == S.programmed_conc_ug_per_ml),
+                         frozenset({"conc_entry_error"})))
+    return tuple(out)
 
 
 def applicable(device: Device, permissions: dict[str, bool]) -> Term:

@@ -282,7 +282,7 @@ def catalogue(device: Device) -> tuple[Requirement, ...]:
             "SR-BE-01", ("HZ-BE",), "ERI shall be raised no later than the step in which the "
             "service left at the worst-case consumption falls to 129 600 min (D-06).", "invariant",
             implies(S.battery_min_left <= L.ERI_LEAD_MIN, S.alarm_eri),
-            premise=S.battery_min_left <= L.ERI_LEAD_MIN + 43_200,
+            premise=S.battery_min_left <= L.ERI_LEAD_MIN + 43_200, survives=("battery_film",),
             sources=("D-06",), note="Long steps stop at the threshold, so ERI comes within one "
             "minute of it."),
         Requirement(

@@ -24,6 +24,8 @@ def _register_commands() -> None:
     cli.add_command(cli_model.replay)
     from pumpsafe import cli_fta
     cli.add_command(cli_fta.fta)
+    from pumpsafe import cli_verify
+    cli.add_command(cli_verify.verify_command)
     # Sub-commands added by later work register here, one line each.
 
 
