@@ -152,7 +152,8 @@ def verify(device: Device, opts: Options,
     """Check the selected requirements of the catalogue on the device."""
     model = build_model(device)
     reqs = select(catalogue(device), opts.only)
-    jobs = [Job(r.id, _job(model, r, opts), opts.timeout_s * 2.5 + 10) for r in reqs]
+    # the whole job (quick search, proof, re-check, premise) may take a few queries' time
+    jobs = [Job(r.id, _job(model, r, opts), opts.timeout_s * 3 + 2) for r in reqs]
     sanity: dict[str, int | None] = {}
     if opts.sanity:
         from pumpsafe.proofs.checks import sanity as run_sanity
