@@ -11,7 +11,6 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-
 from conftest import DEVICES
 from pumpsafe.model.device import load_device
 from pumpsafe.model.rules import build_model
