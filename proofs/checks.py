@@ -122,14 +122,15 @@ def check_requirement(model: PumpModel, req: Requirement, engine: str, timeout_s
     if engine == "kind":
         return _k_induction(system, req, lemma, depth, timeout_s)
     start = time.monotonic()
-    # a short bounded search first: shallow counterexamples come quickly and with a trace
-    quick = _counterexample(system, req, min(depth, QUICK_DEPTH), min(timeout_s / 4, 10.0))
-    if quick.verdict == "violated":
-        return quick
     candidate = all_of(req.predicate, lemma) if req.kind == "invariant" else lemma
     text = spacer.candidate_certificate(system, req, candidate, timeout_s)
     if text is not None:
         return CheckResult("proved", "induction", certificate=text)
+    # not inductive as it stands: a short bounded search next, since shallow counterexamples
+    # come quickly and with a trace; then Spacer
+    quick = _counterexample(system, req, min(depth, QUICK_DEPTH), min(timeout_s / 4, 10.0))
+    if quick.verdict == "violated":
+        return quick
     left = timeout_s - (time.monotonic() - start)
     result = spacer.prove(system, req, max(1.0, left), lemma)
     if result.answer == "safe":
