@@ -337,6 +337,7 @@ def catalogue(device: Device) -> tuple[Requirement, ...]:
                            > S.nominal_since_fill_ul * (1000 + acc)),
                     N.finding_over_delivery),
             premise=S.pocket_depot_ng > 0, survives=("pocket_fill", "overinfusion"),
+            assumes_absent=("missed_aspiration",),  # reconciliation needs an aspiration
             sources=("P-04", "I-05")),
         Requirement(
             "SR-FL-06", ("HZ-ALM", "HZ-WD"), "The reservoir volume the pump computes never "

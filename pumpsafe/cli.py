@@ -26,6 +26,8 @@ def _register_commands() -> None:
     cli.add_command(cli_fta.fta)
     from pumpsafe import cli_verify
     cli.add_command(cli_verify.verify_command)
+    from pumpsafe import cli_fuzz
+    cli.add_command(cli_fuzz.fuzz)
     # Sub-commands added by later work register here, one line each.
 
 

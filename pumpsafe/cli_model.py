@@ -74,6 +74,18 @@ def replay(trace_file: str) -> None:
     first divergence."""
     trace = trace_from_json(load_json(trace_file), trace_file)
     divergence = replay_trace(trace)
+    if divergence is None and trace.violation is not None:
+        from pumpsafe.fuzzing.replaying import check_violation
+
+        problem = check_violation(trace)
+        if problem:
+            click.echo(f"{trace_file}: every state matches, but the recorded violation is not "
+                       f"reproduced: {problem}", err=True)
+            sys.exit(1)
+        click.echo(f"{Path(trace_file).name}: replayed {len(trace.steps)} steps; every state "
+                   f"matches and {trace.violation['requirement']} is violated at step "
+                   f"{trace.violation['step']}, as recorded")
+        return
     if divergence is None:
         click.echo(f"{Path(trace_file).name}: replayed {len(trace.steps)} steps; every state "
                    "matches")

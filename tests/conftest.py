@@ -2,67 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, Verbosity, settings
-from hypothesis.database import DirectoryBasedExampleDatabase
 from pumpsafe.model.device import Device, load_device, parse_device
 from pumpsafe.model.rules import PumpModel, build_model
 
-_DB = DirectoryBasedExampleDatabase(".hypothesis/examples")
-# Every field set explicitly, so a Hypothesis upgrade cannot change what a profile means.
-_COMMON = {
-    "verbosity": Verbosity.normal,
-    "report_multiple_bugs": False,
-    "suppress_health_check": [
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.filter_too_much,
-    ],
-}
-settings.register_profile(
-    "dev",
-    max_examples=60,
-    deadline=None,
-    derandomize=False,
-    database=_DB,
-    print_blob=True,
-    phases=tuple(Phase),
-    **_COMMON,
-)
-settings.register_profile(
-    "ci",
-    max_examples=60,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    print_blob=True,
-    phases=tuple(Phase),
-    **_COMMON,
-)
-settings.register_profile(
-    "nightly",
-    max_examples=2_000,
-    deadline=None,
-    derandomize=False,
-    database=_DB,
-    print_blob=True,
-    phases=tuple(Phase),
-    **_COMMON,
-)
-settings.register_profile(
-    "replay",
-    max_examples=1,
-    deadline=None,
-    derandomize=False,
-    database=_DB,
-    print_blob=True,
-    phases=(Phase.explicit, Phase.reuse),
-    **_COMMON,
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+from pumpsafe.fuzzing.profiles import load_default_profile
+
+# The profiles (dev, ci, nightly, replay) live in pumpsafe.fuzzing.profiles, shared with
+# `pumpsafe fuzz`; `ci` is loaded when CI is set, HYPOTHESIS_PROFILE picks another.
+load_default_profile()
 
 TESTS = Path(__file__).parent
 DEVICES = TESTS / "devices"

@@ -1,0 +1,321 @@
+"""The Hypothesis state machine, generated from the model's rules.
+
+:func:`build_machine` makes a :class:`~hypothesis.stateful.RuleBasedStateMachine` subclass with
+one Hypothesis rule per model rule (operations and environment moves alike). A rule draws its
+parameters in order from their declared ranges (a range may read the state and earlier
+parameters), then the concrete interpreter takes the step; a step whose guard is false is
+skipped, so the machine never restates the pump's logic. The guard conjuncts that read only the
+state are the rule's precondition. Ranged device parameters are drawn at implant (the
+``implant`` initialize rule), so they shrink like everything else.
+
+After the initial state and after every step the monitor checks every requirement of the spec
+that applies under the run's fault permissions (:mod:`pumpsafe.proofs.monitor`); the first one
+false raises :class:`RequirementViolated`, which carries the run as a ``pumpsafe.trace/1``
+trace with its ``violation`` set. Each requirement raises its own subclass, so Hypothesis shrinks
+each requirement's failure on its own and never trades one requirement's counterexample for
+another's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import hypothesis
+from hypothesis import settings as Settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from pumpsafe import __version__
+from pumpsafe.fuzzing.margins import Margins, MarginTracker
+from pumpsafe.fuzzing.permsets import PermissionSet, permission_sets
+from pumpsafe.fuzzing.plans import INT_TRIES, ParamPlan, RulePlan, int_strategy, plan_rule
+from pumpsafe.fuzzing.stats import Stats
+from pumpsafe.model.device import Device, with_faults
+from pumpsafe.model.interpreter import Interpreter
+from pumpsafe.model.rules import PumpModel, build_model
+from pumpsafe.model.state import FIELD_NAMES
+from pumpsafe.model.terms import Value
+from pumpsafe.model.trace import Step, Trace
+from pumpsafe.proofs.monitor import Monitor
+from pumpsafe.proofs.requirements import Requirement
+
+_DATA = "data_"  # the st.data() argument; no model parameter ends with an underscore
+
+
+class RequirementViolated(AssertionError):
+    """A requirement is false on a run of the machine; ``trace`` is that run."""
+
+    def __init__(self, requirement: str, step: int, trace: Trace) -> None:
+        super().__init__(f"{requirement} is violated at step {step} of the run "
+                         f"({len(trace.steps)} steps)")
+        self.requirement = requirement
+        self.step = step
+        self.trace = trace
+
+
+class Interrupted(KeyboardInterrupt):
+    """Raised by an :class:`Observer` to stop a run at once (a campaign's time-out or Ctrl-C).
+
+    A ``KeyboardInterrupt``, because that is the one exception Hypothesis passes straight
+    through without recording the test case (any other would be saved to the example database
+    as a failure, or reported as flaky data generation)."""
+
+
+class Observer:
+    """Hooks a campaign attaches to a machine; the defaults do nothing."""
+
+    def step(self) -> None:
+        """Called before every rule; may raise :class:`Interrupted`."""
+
+    def violation(self, error: RequirementViolated) -> None:
+        """Called with every violation the machine raises, shrunk or not."""
+
+
+_VIOLATION_TYPES: dict[str, type[RequirementViolated]] = {}
+
+
+def violation_type(requirement: str) -> type[RequirementViolated]:
+    """The exception class of one requirement (Hypothesis tells bugs apart by type)."""
+    cls = _VIOLATION_TYPES.get(requirement)
+    if cls is None:
+        name = "Violated_" + requirement.replace("-", "_")
+        cls = _VIOLATION_TYPES[requirement] = type(name, (RequirementViolated,), {})
+    return cls
+
+
+@dataclass(frozen=True)
+class MachineSpec:
+    """What one machine runs: a device, its fault permissions and the requirements checked.
+
+    ``dropped`` lists the faults removed from the requirements' assumptions (recorded in the
+    traces, so a replay checks the same requirements)."""
+
+    device: Device
+    permissions: PermissionSet
+    requirements: tuple[Requirement, ...]
+    dropped: tuple[str, ...] = ()
+
+    def digest(self) -> str:
+        """Stable across processes and campaigns: names the machine in the example database."""
+        doc = {"device": self.device.document, "permissions": self.permissions.permissions,
+               "requirements": [r.id for r in self.requirements], "dropped": self.dropped}
+        text = json.dumps(doc, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+class _Context:
+    """Everything a machine class shares across its runs, built once."""
+
+    def __init__(self, spec: MachineSpec, observer: Observer) -> None:
+        self.spec, self.observer = spec, observer
+        self.device = with_faults(spec.device, spec.permissions.as_dict())
+        self.model: PumpModel = build_model(self.device)
+        self.rule_names = tuple(r.name for r in self.model.rules)
+        self.ranged = tuple(sorted(self.device.ranged_keys().items()))  # (variable, dotted key)
+        visible = frozenset(FIELD_NAMES) | frozenset(self.model.device_ranges)
+        self.plans: dict[str, RulePlan] = {r.name: plan_rule(r, visible)
+                                           for r in self.model.rules}
+        self.margins = Margins.of(self.model)
+        self._engines: dict[tuple[int, ...], tuple[Interpreter, Monitor]] = {}
+
+    def engines(self, by_var: Mapping[str, int]) -> tuple[Interpreter, Monitor]:
+        """Interpreter and monitor for one resolution of the device ranges (cached)."""
+        key = tuple(by_var[v] for v, _ in self.ranged)
+        hit = self._engines.get(key)
+        if hit is None:
+            interp = Interpreter(self.model, by_var)
+            monitor = Monitor(self.spec.requirements, self.rule_names, interp.resolved)
+            hit = self._engines[key] = (interp, monitor)
+        return hit
+
+    def generator(self) -> dict[str, Any]:
+        return {"tool": "pumpsafe fuzz", "version": __version__,
+                "hypothesis": hypothesis.__version__,
+                "assumptions_dropped": list(self.spec.dropped)}
+
+
+class _Run:
+    """One test case: the state, the steps taken and the margins seen so far."""
+
+    def __init__(self, ctx: _Context, resolved: Mapping[str, int], stats: Stats) -> None:
+        self.ctx, self.resolved, self.stats = ctx, dict(resolved), stats
+        self.interp, self.monitor = ctx.engines({v: resolved[k] for v, k in ctx.ranged})
+        self.initial = self.state = self.interp.initial_state()
+        self.env = self.monitor.state_env(self.state)
+        self.steps: list[Step] = []
+        self.margins = MarginTracker(ctx.margins)
+        stats.examples += 1
+        self.margins.observe(self.env, None, self.state)
+        self._raise_if(self.monitor.violated_in_state(self.state))
+
+    def may_fire(self, rule_name: str) -> bool:
+        return all(g(self.env) for g in self.ctx.plans[rule_name].state_guard)
+
+    def fire(self, rule_name: str, fixed: Mapping[str, Value], data: st.DataObject | None) -> None:
+        args = self._draw(rule_name, fixed, data)
+        post = None if args is None else self.interp.step(rule_name, self.state, args)
+        if args is None or post is None:
+            self.stats.skipped[rule_name] += 1
+            return
+        pre, self.state = self.state, post
+        self.steps.append(Step(rule_name, args, post))
+        self.env = self.monitor.state_env(post)
+        self.stats.count_step(rule_name, pre, post)
+        self.margins.observe(self.env, pre, post)
+        self._raise_if(self.monitor.violated_in_step(pre, rule_name, post))
+
+    def _draw(self, rule_name: str, fixed: Mapping[str, Value],
+              data: st.DataObject | None) -> dict[str, Value] | None:
+        """Every parameter in declaration order, or None when no value passes the guard
+        conjuncts decidable so far. ``fixed`` holds the parameters Hypothesis drew as rule
+        arguments (constant range, nothing to check); ``data`` draws the others."""
+        plan = self.ctx.plans[rule_name]
+        env = dict(self.env)
+        if not plan.before.passes(env):
+            return None
+        args: dict[str, Value] = {}
+        for p in plan.params:
+            if p.name in fixed:
+                v: Value | None = fixed[p.name]
+                env[p.name] = fixed[p.name]
+                ok = p.stage.passes(env)
+            else:
+                assert data is not None
+                v = self._draw_one(rule_name, p, args, env, data)
+                ok = v is not None
+            if not ok or v is None:
+                return None
+            args[p.name] = v
+        return args
+
+    def _draw_one(self, rule_name: str, p: ParamPlan, args: dict[str, Value],
+                  env: dict[str, Value], data: st.DataObject) -> Value | None:
+        """Draw ``p``; ``env`` gets its value and the lets of its stage."""
+        if p.domain is not None:
+            allowed = [v for v in p.domain if p.stage.passes({**env, p.name: v})]
+            if not allowed:
+                return None
+            v: Value = data.draw(st.sampled_from(allowed), label=p.name)
+            env[p.name] = v
+            p.stage.passes(env)
+            return v
+        lo, hi = p.const_range or self.interp.param_range(rule_name, self.state, args)[-1][1]
+        if hi < lo:
+            return None
+        for _ in range(INT_TRIES):
+            env[p.name] = v = data.draw(int_strategy(lo, hi), label=p.name)
+            if p.stage.passes(env):
+                return v
+        return None
+
+    def _raise_if(self, violated: list[str]) -> None:
+        if violated:
+            req = violated[0]
+            error = violation_type(req)(req, len(self.steps), self.trace(req))
+            self.ctx.observer.violation(error)
+            raise error
+
+    def trace(self, requirement: str | None = None) -> Trace:
+        violation = None if requirement is None else {"requirement": requirement,
+                                                      "step": len(self.steps)}
+        return Trace(self.ctx.device, self.resolved, self.initial, tuple(self.steps),
+                     self.ctx.generator(), violation)
+
+
+class ModelMachine(RuleBasedStateMachine):
+    """Base of the generated machines; :func:`build_machine` adds the model's rules."""
+
+    context: ClassVar[_Context]
+    stats: ClassVar[Stats]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.run: _Run | None = None
+
+    @initialize(data=st.data())
+    def implant(self, data: st.DataObject) -> None:
+        """Resolve the device's ranged parameters, start from the implant state."""
+        resolved = {key: data.draw(int_strategy(*self.context.model.device_ranges[var]),
+                                   label=key) for var, key in self.context.ranged}
+        self.run = _Run(self.context, resolved, self.stats)
+
+    def may_fire(self, rule_name: str) -> bool:
+        return self.run is not None and self.run.may_fire(rule_name)
+
+    def fire(self, rule_name: str, fixed: Mapping[str, Value],
+             data: st.DataObject | None) -> None:
+        self.context.observer.step()
+        if self.run is not None:
+            self.run.fire(rule_name, fixed, data)
+
+    def teardown(self) -> None:
+        if self.run is not None:
+            self.run.margins.report()
+
+
+def _hypothesis_rule(plan: RulePlan) -> Callable[..., None]:
+    """Parameters with a constant range become rule arguments; a rule with a range that reads
+    the state or earlier parameters also takes ``data`` to draw those in order."""
+    name = plan.name
+    fixed = {p.name: s for p in plan.params if (s := p.fixed_strategy()) is not None}
+    dynamic = len(fixed) < len(plan.params)
+
+    def step(self: ModelMachine, **kwargs: Any) -> None:
+        data = kwargs.pop(_DATA, None)
+        self.fire(name, kwargs, data)
+
+    step.__name__ = step.__qualname__ = name
+    step.__doc__ = f"The model rule {name!r}."
+    strategies: dict[str, st.SearchStrategy[Any]] = dict(fixed)
+    if dynamic:
+        strategies[_DATA] = st.data()
+    make_rule: Callable[..., Callable[[Callable[..., None]], Callable[..., None]]] = rule
+    with_args = make_rule(**strategies)(step)
+    return precondition(lambda self: self.may_fire(name))(with_args)
+
+
+def build_machine(spec: MachineSpec, stats: Stats | None = None,
+                  observer: Observer | None = None) -> type[ModelMachine]:
+    """A machine class for ``spec``; its runs count into ``stats`` (a fresh one if None) and
+    report to ``observer``.
+
+    The class name carries :meth:`MachineSpec.digest`, which Hypothesis uses (with the source)
+    as the machine's key in the example database."""
+    ctx = _Context(spec, observer if observer is not None else Observer())
+    namespace: dict[str, Any] = {"context": ctx, "stats": stats if stats is not None else Stats()}
+    for r in ctx.model.rules:
+        if hasattr(ModelMachine, r.name):
+            raise ValueError(f"model rule {r.name!r} clashes with a state-machine attribute")
+        namespace[r.name] = _hypothesis_rule(ctx.plans[r.name])
+    name = "PumpMachine_" + spec.digest()[:16]
+    return type(name, (ModelMachine,), namespace)
+
+
+def find_violation(machine: type[ModelMachine], settings: Settings) -> RequirementViolated | None:
+    """Run the machine as a Hypothesis test; the shrunk violation it raises, or None."""
+    try:
+        run_state_machine_as_test(machine, settings=settings)
+    except RequirementViolated as e:
+        return e
+    return None
+
+
+
+def machine_specs(device: Device, requirements: tuple[Requirement, ...],
+                  dropped: tuple[str, ...] = ()) -> tuple[MachineSpec, ...]:
+    """One spec per distinct fault-permission set of ``requirements``
+    (:func:`~pumpsafe.fuzzing.permsets.permission_sets`); each checks exactly the requirements
+    whose own permissions these are, so a requirement is checked where ``verify`` proves it."""
+    by_id = {r.id: r for r in requirements}
+    return tuple(MachineSpec(device, ps, tuple(by_id[i] for i in ps.targets), dropped)
+                 for ps in permission_sets(device, requirements))

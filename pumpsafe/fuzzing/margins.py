@@ -1,0 +1,89 @@
+"""Safety margins that guide the search (``hypothesis.target``): how far a run is from a
+violation, smallest over the run.
+
+Each margin is a model term over the state (compiled once), in the units of the requirement it
+watches; a smaller margin is closer to a violation, negative means past the limit. One margin is
+not a state predicate: the minutes the reservoir has been actually empty without the empty
+alarm, accumulated over the run. Margins only steer generation; verdicts come from the monitor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from hypothesis import target
+
+from pumpsafe.model.device import Device
+from pumpsafe.model.rules import PumpModel
+from pumpsafe.model.state import BOLUS_PRIMING, MODE_PERIODIC, State, StateVars
+from pumpsafe.model.terms import Compiled, Term, Value, compile_term, when
+from pumpsafe.proofs import limits as L
+
+_FAR = 10**9  # margin of a check whose situation does not arise in this state
+SILENT_EMPTY = "silent_empty_min"
+
+
+def margin_terms(device: Device) -> tuple[tuple[str, Term], ...]:
+    """``(label, term)`` for every state margin, for this device."""
+    s = StateVars()
+    catheter = device.term("catheter.catheter_volume_ul")
+    total2 = s.daily_dose_ug + s.flex_night_dose_ug
+    return (
+        # SR-OD-02: drug into the CSF in the day window vs the hard maximum x 1.145
+        ("day_dose_vs_hard_max_ng", when(s.override_active, _FAR,
+                                         L.HARD_MAX_DAILY_DOSE_UG * 1145 - s.delivered_day_ng)),
+        # SR-OD-01: delivered vs commanded x 1.145
+        ("day_dose_vs_commanded_ng", (s.commanded_day_ng * 1145) // 1000 - s.delivered_day_ng),
+        # SR-FL-06: the computed reservoir volume vs the actual one
+        ("reservoir_actual_minus_computed_ul", s.reservoir_ul - s.believed_reservoir_ul),
+        # SR-PG-01: prescription (twice the daily total) vs the hard maximum
+        ("prescription_vs_hard_max_ug", when(s.override_active, _FAR,
+                                             2 * L.HARD_MAX_DAILY_DOSE_UG - total2)),
+        # SR-PG-04: periodic-bolus interval vs 60 min
+        ("bolus_interval_vs_min_min", when(s.mode == MODE_PERIODIC,
+                                           s.bolus_interval_min - L.MIN_BOLUS_INTERVAL_MIN, _FAR)),
+        # SR-OD-04: priming bolus vs tubing + catheter volume
+        ("priming_bolus_vs_volume_ul", when(s.pending_bolus_kind == BOLUS_PRIMING,
+                                            L.PUMP_TUBING_UL + catheter - s.pending_bolus_ul,
+                                            _FAR)),
+    )
+
+
+@dataclass(frozen=True)
+class Margins:
+    """The compiled margins of one model."""
+
+    compiled: tuple[tuple[str, Compiled], ...]
+
+    @staticmethod
+    def of(model: PumpModel) -> Margins:
+        return Margins(tuple((label, compile_term(t)) for label, t in margin_terms(model.device)))
+
+    def labels(self) -> tuple[str, ...]:
+        return (*(label for label, _ in self.compiled), SILENT_EMPTY)
+
+
+class MarginTracker:
+    """Smallest value of every margin over one run; :meth:`report` calls ``target`` once per
+    label (Hypothesis allows one call per label per test case)."""
+
+    def __init__(self, margins: Margins) -> None:
+        self._margins = margins
+        self.smallest: dict[str, int] = {}
+        self._silent_min = 0
+
+    def observe(self, env: Mapping[str, Value], pre: State | None, post: State) -> None:
+        """Account for ``post`` (``env`` is its state environment) reached from ``pre``."""
+        for label, f in self._margins.compiled:
+            v = int(f(env))
+            if v < self.smallest.get(label, _FAR + 1):
+                self.smallest[label] = v
+        if pre is not None and post.reservoir_ul == 0 and not post.alarm_empty:
+            self._silent_min += post.t_min - pre.t_min
+        self.smallest[SILENT_EMPTY] = -self._silent_min
+
+    def report(self) -> None:
+        """Ask Hypothesis to drive every margin down (it maximises, so the negation)."""
+        for label, v in self.smallest.items():
+            target(float(-v), label=label)

@@ -1,0 +1,145 @@
+"""How the machine draws a rule's parameters, read off the rule's declared ranges and guard.
+
+A parameter is a bool, one of a finite set of choices, or an int in ``[lo, hi]`` where ``lo``
+and ``hi`` are terms (a range that reads the state, a let or an earlier parameter is asked of
+:meth:`Interpreter.param_range` when drawn). Ints favour the ends of their range, where limits
+bite, and shrink towards the low end.
+
+Drawing blind wastes most steps (a refill draws five parameters, and the guard of the reference
+device refuses all but a few combinations), so each guard conjunct is checked as soon as every
+parameter it reads (directly or through the rule's lets) has been drawn: a finite domain is
+narrowed to the values that pass, an int is redrawn a few times. The conjuncts that read only
+the state and the device become the rule's precondition. This is the guard's own terms,
+evaluated early; the interpreter still takes the step and has the last word.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+from pumpsafe.model.rules import Rule, RuleParam
+from pumpsafe.model.terms import Compiled, Term, Value, compile_term, free_vars
+
+INT_TRIES = 3  # draws of an int parameter before the step is given up
+SMALL_WINDOWS = (15, 255)  # widths of the low-end windows ints are also drawn from
+
+
+@dataclass(frozen=True)
+class Stage:
+    """What becomes decidable once a parameter is drawn: lets to compute, conjuncts to check."""
+
+    lets: tuple[tuple[str, Compiled], ...]
+    checks: tuple[Compiled, ...]
+
+    def passes(self, env: dict[str, Value]) -> bool:
+        """Compute the lets into ``env``; true when every check holds."""
+        for name, f in self.lets:
+            env[name] = f(env)
+        return all(c(env) for c in self.checks)
+
+
+@dataclass(frozen=True)
+class ParamPlan:
+    """One parameter: its finite domain (bools, choices), or its constant int range, or
+    neither (a range to evaluate); and the stage it completes."""
+
+    name: str
+    domain: tuple[Value, ...] | None
+    const_range: tuple[int, int] | None
+    stage: Stage
+
+    def fixed_strategy(self) -> st.SearchStrategy[Value] | None:
+        """A strategy Hypothesis can draw before the step (no check, constant range)."""
+        if self.stage.checks:
+            return None
+        if self.domain is not None:
+            return st.sampled_from(self.domain)
+        if self.const_range is not None and self.const_range[0] <= self.const_range[1]:
+            return int_strategy(*self.const_range)
+        return None
+
+
+@dataclass(frozen=True)
+class RulePlan:
+    """A rule's parameter plans, the stage decidable before any parameter, and the conjuncts
+    that read only the state and the device (the precondition)."""
+
+    name: str
+    params: tuple[ParamPlan, ...]
+    before: Stage
+    state_guard: tuple[Compiled, ...]
+
+
+@functools.lru_cache(maxsize=4096)
+def int_strategy(lo: int, hi: int) -> st.SearchStrategy[int]:
+    """Ints in ``[lo, hi]`` (``lo <= hi``), shrinking towards ``lo``: the ends, then values
+    near the low end (doses and volumes that pass a guard are often small beside their
+    declared range), then anywhere."""
+    if lo == hi:
+        return st.just(lo)
+    windows = [st.integers(lo, min(hi, lo + w)) for w in SMALL_WINDOWS if lo + w < hi]
+    return st.one_of(st.just(lo), st.just(hi), *windows, st.integers(lo, hi))
+
+
+def plan_rule(rule: Rule, visible: frozenset[str]) -> RulePlan:
+    """The plan of ``rule``; ``visible`` names the state fields and device variables."""
+    names = [p.name for p in rule.params]
+    let_terms = dict(rule.lets)
+    parts: tuple[Term, ...] = rule.guard.args if rule.guard.op == "and" else (rule.guard,)
+    ready = {id(t): _ready_at(t, names, let_terms) for t in parts}
+    state_guard = tuple(compile_term(t) for t in parts if free_vars(t) <= visible)
+    stages = [_stage(rule, [t for t in parts if ready[id(t)] == i and free_vars(t) - visible])
+              for i in range(-1, len(names))]
+    params = tuple(ParamPlan(p.name, _domain(p), _const_range(p), stages[i + 1])
+                   for i, p in enumerate(rule.params))
+    return RulePlan(rule.name, params, stages[0], state_guard)
+
+
+def _reads(term: Term, lets: Mapping[str, Term]) -> tuple[set[str], list[str]]:
+    """Variables a term reads through the lets, and the lets it needs."""
+    seen: set[str] = set()
+    todo = list(free_vars(term))
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            if name in lets:
+                todo.extend(free_vars(lets[name]))
+    return seen, [n for n in lets if n in seen]
+
+
+def _ready_at(term: Term, params: Sequence[str], lets: Mapping[str, Term]) -> int:
+    """Index of the last parameter the term reads (-1: none)."""
+    reads, _ = _reads(term, lets)
+    return max((i for i, n in enumerate(params) if n in reads), default=-1)
+
+
+def _stage(rule: Rule, checks: Sequence[Term]) -> Stage:
+    lets = dict(rule.lets)
+    needed: list[str] = []
+    for t in checks:
+        for n in _reads(t, lets)[1]:
+            if n not in needed:
+                needed.append(n)
+    ordered = [n for n in lets if n in needed]
+    return Stage(tuple((n, compile_term(lets[n])) for n in ordered),
+                 tuple(compile_term(t) for t in checks))
+
+
+def _domain(p: RuleParam) -> tuple[Value, ...] | None:
+    if p.sort == "bool":
+        return (False, True)
+    return p.choices or None
+
+
+def _const_range(p: RuleParam) -> tuple[int, int] | None:
+    if p.sort == "bool" or p.choices:
+        return None
+    assert p.lo is not None and p.hi is not None
+    if free_vars(p.lo) or free_vars(p.hi):
+        return None
+    return int(compile_term(p.lo)({})), int(compile_term(p.hi)({}))

@@ -1,0 +1,101 @@
+"""The generated Hypothesis machine: the reference device passes every requirement, each unsafe
+device fails the requirement its defect breaks, and the shrunk failure replays."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import DEVICES
+from hypothesis import settings
+from pumpsafe.model.device import load_device
+from pumpsafe.model.rules import build_model
+from pumpsafe.model.state import FIELD_NAMES
+from pumpsafe.model.trace import trace_from_json, trace_to_json
+from pumpsafe.proofs.requirements import catalogue
+
+from pumpsafe.fuzzing.machine import build_machine, find_violation, machine_specs
+from pumpsafe.fuzzing.permsets import checkable, drop_assumptions, permission_sets, select
+from pumpsafe.fuzzing.plans import plan_rule
+from pumpsafe.fuzzing.replaying import check_violation
+from pumpsafe.fuzzing.stats import Stats
+
+REFERENCE_SPECS = machine_specs(load_device(), checkable(catalogue(load_device())))
+
+# Unsafe device -> the requirements its defect may fail. A requirement that assumes a fault
+# absent is never checked where the device permits that fault (Monitor.applies), so a pocket
+# fill (I-05) fails SR-FL-05 (which must survive pocket fills) and SR-WD-03, not SR-FL-02.
+UNSAFE = {
+    "unsafe_i01_bolus_interval": ("SR-PG-04",),
+    "unsafe_i02_no_cap_interlock": ("SR-OD-08",),
+    "unsafe_i05_pocket_fill": ("SR-FL-05", "SR-WD-03"),
+    "unsafe_i09_priming_volume": ("SR-OD-04",),
+    "unsafe_i10_programmed_rate_alarm": ("SR-AL-04", "SR-AL-03", "SR-FL-06"),
+    "unsafe_p06_wrong_concentration": ("SR-OD-03",),
+    "unsafe_no_titration_limit": ("SR-PG-01", "SR-PG-02"),
+}
+
+
+def test_every_unsafe_device_has_an_expectation() -> None:
+    assert sorted(UNSAFE) == sorted(p.stem for p in DEVICES.glob("unsafe_*.toml"))
+
+
+@pytest.mark.parametrize("index", range(len(REFERENCE_SPECS)),
+                         ids=[s.permissions.targets[0] for s in REFERENCE_SPECS])
+def test_reference_device_passes(index: int) -> None:
+    stats = Stats()
+    error = find_violation(build_machine(REFERENCE_SPECS[index], stats), settings.default)
+    assert error is None, trace_to_json(error.trace)
+    assert stats.steps > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(UNSAFE))
+def test_unsafe_device_fails_its_requirement(name: str) -> None:
+    device = load_device(DEVICES / f"{name}.toml")
+    reqs = select(catalogue(device), UNSAFE[name])
+    # a must-fail test depends on neither luck nor the local example database
+    budget = settings(settings.default, max_examples=1_000, derandomize=True, database=None)
+    found = []
+    for spec in machine_specs(device, reqs):
+        error = find_violation(build_machine(spec), budget)
+        if error is not None:
+            found.append(error)
+    assert found, f"{name}: no failure of {UNSAFE[name]}"
+    for error in found:
+        assert error.requirement in UNSAFE[name]
+        trace = trace_from_json(json.loads(trace_to_json(error.trace)), name)
+        assert trace.violation == {"requirement": error.requirement, "step": error.step}
+        assert check_violation(trace) is None
+
+
+def test_each_requirement_is_checked_under_its_own_permissions() -> None:
+    device = load_device()
+    reqs = checkable(catalogue(device))
+    sets = permission_sets(device, reqs)
+    assert sorted(i for s in sets for i in s.targets) == sorted(r.id for r in reqs)
+    for s in sets:
+        for ident in s.targets:
+            req = next(r for r in reqs if r.id == ident)
+            assert s.as_dict() == req.fault_permissions(device)
+
+
+def test_dropping_an_assumption_keeps_the_device_permission() -> None:
+    device = load_device(DEVICES / "unsafe_i05_pocket_fill.toml")
+    reqs = drop_assumptions(select(catalogue(device), ["SR-FL-02"]), ["pocket_fill"])
+    (spec,) = machine_specs(device, reqs, ("pocket_fill",))
+    assert "pocket_fill" in spec.permissions.permitted()
+    error = find_violation(build_machine(spec), settings(settings.default, derandomize=True,
+                                                         database=None, max_examples=300))
+    assert error is not None and error.requirement == "SR-FL-02"
+    assert check_violation(error.trace) is None
+
+
+def test_guard_conjuncts_are_split_by_what_they_read() -> None:
+    model = build_model(load_device())
+    visible = frozenset(FIELD_NAMES) | frozenset(model.device_ranges)
+    refill = plan_rule(model.rule("refill"), visible)
+    stages = {p.name: len(p.stage.checks) for p in refill.params}
+    assert stages["aspirate"] == 1 and stages["into_pocket"] == 1  # fault permissions
+    assert plan_rule(model.rule("motor_stall"), visible).state_guard  # a precondition
+    assert plan_rule(model.rule("infuse"), visible).params[0].stage.checks  # dt vs events
