@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from pumpsafe.model.trace import trace_from_json
 from pumpsafe.proofs.verify import Options, verify
 
