@@ -169,14 +169,14 @@ def analyze(tree: FaultTree, options: FtaOptions, source: str = "<tree>") -> Fta
     clock.lap("probability")
     names = flat.variables
     zdd = Zdd(len(names))
-    positive_root = minimal_solutions(flat, zdd)
+    coherent = is_coherent(tree, top)
+    positive_root = minimal_solutions(flat, zdd, monotone=coherent)
     kept, truncation = _truncate(zdd, positive_root, p, lambda _v: 1, options)
     positive = _family(zdd, kept, "minimal-cut-sets", names.__getitem__, lambda _v: 1, options)
     clock.lap("minimal_cut_sets")
     rare_event = weighted_sum(zdd, kept, p)
     mcub = min_cut_upper_bound(zdd, kept, p)
     clock.lap("approximations")
-    coherent = is_coherent(tree, top)
     cut_sets, note = positive, ""
     if not coherent:
         primes, note = _primes(built.manager, built.root, names, p, options)

@@ -2,7 +2,8 @@
 
 Minimal solutions (Rauzy 1993): for ``f = x·f1 + ¬x·f0``,
 ``minsol(f) = minsol(f0) ∪ {{x} ∪ m : m ∈ minsol(f1) without minsol(f0)}``, where 'without'
-drops every set that contains a set of the second family. On a non-coherent function this gives
+drops every set that contains a set of the second family (on a coherent tree: every set on which
+``f0`` is true, a filter by the BDD of ``f0``). On a non-coherent function this gives
 the minimal sets ``S`` such that ``f`` is true when exactly the events of ``S`` occur: the minimal
 cut sets over positive literals, which is what the published Aralia tables count.
 
@@ -27,9 +28,17 @@ class BudgetExceeded(Exception):
     """The prime-implicant computation needed more BDD operations than it was allowed."""
 
 
-def minimal_solutions(bdd: FlatBdd, zdd: Zdd) -> int:
-    """ZDD (in ``zdd``, variables = BDD levels) of the minimal solutions of ``bdd``'s root."""
+def minimal_solutions(bdd: FlatBdd, zdd: Zdd, monotone: bool = False) -> int:
+    """ZDD (in ``zdd``, variables = BDD levels) of the minimal solutions of ``bdd``'s root.
+
+    With ``monotone`` (the function of a coherent tree), 'minsol(f1) without minsol(f0)' is
+    computed as the sets ``S`` of minsol(f1) with ``f0(S)`` false (:func:`_falsified`): for a
+    monotone ``f0``, ``S`` contains a minimal solution of ``f0`` exactly when ``f0(S)`` holds. That
+    walks the BDD of ``f0`` instead of its (larger) ZDD, with one sub-problem per step.
+    """
     memo: dict[int, int] = {0: BASE, 1: EMPTY}
+    falsified: dict[tuple[int, int], int] = {}
+    at_zero = _value_at_zero(bdd) if monotone else []
     stack = [bdd.root]
     while stack:
         edge = stack[-1]
@@ -43,10 +52,71 @@ def minimal_solutions(bdd: FlatBdd, zdd: Zdd) -> int:
             stack.extend(missing)
             continue
         low = memo[f0]
-        high = zdd.without(memo[f1], low)
+        if monotone:
+            high = _falsified(bdd, zdd, memo[f1], f0, at_zero, falsified)
+        else:
+            high = zdd.without(memo[f1], low)
         memo[edge] = zdd.node(bdd.level[node], low, high)
         stack.pop()
     return memo[bdd.root]
+
+
+def _value_at_zero(bdd: FlatBdd) -> list[bool]:
+    """Per node: the value of its (uncomplemented) function when every variable is false."""
+    value = [True] * bdd.size
+    low = bdd.low
+    for n in range(1, bdd.size):
+        lo = low[n]
+        value[n] = value[lo >> 1] ^ bool(lo & 1)
+    return value
+
+
+def _falsified(
+    bdd: FlatBdd,
+    zdd: Zdd,
+    family: int,
+    function: int,
+    at_zero: list[bool],
+    memo: dict[tuple[int, int], int],
+) -> int:
+    """Sets ``S`` of the ZDD ``family`` such that the BDD edge ``function`` is false on exactly
+    ``S`` (the events of ``S`` true, every other event false). Iterative, memoised by the pair."""
+    zvar, zlo, zhi, node = zdd.var, zdd.lo, zdd.hi, zdd.node
+    level, blow, bhigh = bdd.level, bdd.low, bdd.high
+    todo: list[tuple[int, int, int]] = [(family, function, 0)]
+    values: list[int] = []
+    push, pop, give = todo.append, todo.pop, values.append
+    while todo:
+        p, g, stage = pop()
+        if stage:
+            high = values.pop()
+            made = node(zvar[p], values.pop(), high)
+            memo[(p, g)] = made
+            give(made)
+            continue
+        if p == EMPTY or g == 0:  # no set, or the function is TRUE everywhere
+            give(EMPTY)
+            continue
+        if g == 1:  # FALSE everywhere
+            give(p)
+            continue
+        if p == BASE:
+            give(EMPTY if at_zero[g >> 1] ^ bool(g & 1) else BASE)
+            continue
+        found = memo.get((p, g))
+        if found is not None:
+            give(found)
+            continue
+        v, n, flip = zvar[p], g >> 1, g & 1
+        w = level[n]
+        if w < v:  # no set of the family holds w: follow the low branch
+            push((p, blow[n] ^ flip, 0))
+            continue
+        g0, g1 = (blow[n] ^ flip, bhigh[n] ^ flip) if w == v else (g, g)
+        push((p, g, 1))
+        push((zhi[p], g1, 0))
+        push((zlo[p], g0, 0))
+    return values[-1]
 
 
 def prime_implicants(manager: Any, root: Any, zdd: Zdd, budget: int = 2_000_000) -> int:

@@ -52,27 +52,58 @@ class Zdd:
         return lambda lo, hi: self.node(var, lo, hi)
 
     def without(self, family: int, blockers: int) -> int:
-        """Sets of ``family`` that contain no set of ``blockers`` (Rauzy 1993, 'without')."""
-        memo = self._without
-        return solve((family, blockers), memo, lambda key, m: self._without_step(key, m))
+        """Sets of ``family`` that contain no set of ``blockers`` (Rauzy 1993, 'without').
 
-    def _without_step(self, key: tuple[int, int], memo: dict[tuple[int, int], int]) -> Step:
-        p, q = key
-        if p == EMPTY or q == BASE or p == q:
-            return EMPTY, ()
-        if q == EMPTY:
-            return p, ()
-        vp, vq = self.var[p], self.var[q]
-        if vp > vq:
-            return follow(memo, (p, self.lo[q]))
-        if vp < vq:
-            return combine2(
-                memo, (self.lo[p], q), (self.hi[p], q), lambda a, b: self.node(vp, a, b)
-            )
-        lo_key, first = (self.lo[p], self.lo[q]), (self.hi[p], self.hi[q])
-        if first not in memo:
-            return None, (first, lo_key)
-        return combine2(memo, lo_key, (memo[first], self.lo[q]), self._maker(vp))
+        With ``P = v·P1 ∪ P0`` and ``Q = v·Q1 ∪ Q0`` (same top variable ``v``),
+        ``without(P, Q) = v·without(without(P1, Q1), Q0) ∪ without(P0, Q0)``; when ``Q``'s top
+        variable is below ``P``'s, no set of ``v·Q1`` fits in a set of ``P``. One explicit stack
+        of integer frames (no recursion, no closures), results memoised by the operand pair:
+        this is the inner loop of the minimal-cut-set step.
+        """
+        var, lo, hi, memo = self.var, self.lo, self.hi, self._without
+        node = self.node
+        # Frames: (p, q, stage); stage 0 = evaluate, 1 = make node from two results,
+        # 2 = continue with the 'without Q0' half, 3 = record the result on top of ``values``.
+        todo: list[tuple[int, int, int]] = [(family, blockers, 0)]
+        values: list[int] = []
+        push, pop = todo.append, todo.pop
+        while todo:
+            p, q, stage = pop()
+            if stage == 0:
+                if p == EMPTY or q == BASE or p == q:
+                    values.append(EMPTY)
+                    continue
+                if q == EMPTY:
+                    values.append(p)
+                    continue
+                found = memo.get((p, q))
+                if found is not None:
+                    values.append(found)
+                    continue
+                vp, vq = var[p], var[q]
+                if vp > vq:
+                    push((p, q, 3))
+                    push((p, lo[q], 0))
+                elif vp < vq:
+                    push((p, q, 1))
+                    push((hi[p], q, 0))
+                    push((lo[p], q, 0))
+                else:
+                    push((p, q, 2))
+                    push((hi[p], hi[q], 0))
+                    push((lo[p], lo[q], 0))
+            elif stage == 1:
+                high = values.pop()
+                low = values.pop()
+                made = node(var[p], low, high)
+                memo[(p, q)] = made
+                values.append(made)
+            elif stage == 2:
+                push((p, q, 1))
+                push((values.pop(), lo[q], 0))
+            else:
+                memo[(p, q)] = values[-1]
+        return values[-1]
 
     def difference(self, family: int, removed: int) -> int:
         """Sets of ``family`` that are not sets of ``removed``."""

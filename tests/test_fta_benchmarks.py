@@ -48,3 +48,17 @@ def test_das9601_importance_has_the_right_sign() -> None:
 def test_rare_event_and_mcub_bound_the_exact_value_on_a_coherent_tree() -> None:
     result = analyze(read_mef([DATA / "baobab2.xml"]), FtaOptions())
     assert result.probability <= result.mcub <= result.rare_event
+
+
+def test_edf9206_count_explains_the_published_figure() -> None:
+    """edf9206 has no verified count. Ours is 7 159 688 704; the OpenPRA table's 385 825 320 is
+    exactly our count of the sets of order at most 20, and SCRAM 0.16.2 (``--limit-order 14``,
+    1 391 096 sets) gives our distribution for orders 6 to 14."""
+    tree = read_mef([DATA / "edf9206.xml"])
+    result = analyze(tree, FtaOptions(top="g2"))
+    distribution = result.positive_cut_sets.order_distribution
+    assert result.positive_cut_sets.count == 7_159_688_704
+    assert sum(n for order, n in distribution.items() if order <= 20) == 385_825_320
+    scram_up_to_14 = [8, 72, 336, 1104, 3272, 12336, 58848, 268768, 1046352]
+    assert [distribution[order] for order in range(6, 15)] == scram_up_to_14
+    assert min(distribution) == 6

@@ -123,3 +123,38 @@ def test_planted_bug_in_minimal_solutions_is_caught(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(Zdd, "without", lambda self, family, blockers: family)
     with pytest.raises(AssertionError):
         test_cut_sets_match_truth_table()
+
+
+def test_planted_bug_in_the_coherent_filter_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a coherent tree 'without' is done by filtering with the BDD of f0: skipping it must
+    leave non-minimal sets (a fixed tree: random ones do not always expose it)."""
+    from pumpsafe.hazards import Constant, add_basic_event, add_gate, minsol, new_tree
+
+    tree = new_tree()
+    for name in "abc":
+        add_basic_event(tree, name, Constant(0.1))
+    add_gate(tree, "ab", "and", ["a", "b"])
+    add_gate(tree, "top", "or", ["ab", "c"])  # minimal cut sets {a, b}, {c}
+    assert analyze(tree, FtaOptions()).positive_cut_sets.count == 2
+    monkeypatch.setattr(minsol, "_falsified", lambda bdd, zdd, family, *rest: family)
+    assert analyze(tree, FtaOptions()).positive_cut_sets.count == 3  # {a, c} is not minimal
+
+
+@PROPERTY
+@given(oracle.fault_trees(max_events=9, max_gates=9))
+def test_coherent_filter_agrees_with_without(case: tuple[FaultTree, str, dict[str, float]]) -> None:
+    """The BDD filter (coherent trees) and Rauzy's 'without' give the same family."""
+    from pumpsafe.hazards.analysis import flat_of
+    from pumpsafe.hazards.minsol import minimal_solutions
+    from pumpsafe.hazards.tree import is_coherent
+    from pumpsafe.hazards.zdd import Zdd
+
+    tree, top, _ = case
+    if not is_coherent(tree, top):
+        return
+    flat = flat_of(tree, top)
+    families = []
+    for monotone in (True, False):
+        zdd = Zdd(len(flat.variables))
+        families.append(sorted(zdd.sets(minimal_solutions(flat, zdd, monotone=monotone))))
+    assert families[0] == families[1]
