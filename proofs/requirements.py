@@ -16,7 +16,7 @@ says nothing, and the requirement is reported ``vacuous``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -37,8 +37,9 @@ from pumpsafe.model.state import (
     NON_CRITICAL_ALARMS,
     StateVars,
 )
-from pumpsafe.model.terms import Term, all_of, any_of, by_choice, free_vars, implies, var
+from pumpsafe.model.terms import Term, all_of, any_of, by_choice, implies, var
 from pumpsafe.proofs import limits as L
+from pumpsafe.proofs.slicing import rule_reads
 
 Kind = Literal["invariant", "step", "reachability", "structural"]
 FAMILIES = ("SR-OD", "SR-WD", "SR-CF", "SR-BE", "SR-FL", "SR-PG", "SR-AL")
@@ -103,26 +104,11 @@ def _any_critical(s: StateVars) -> Term:
 
 
 # -- structural checks -----------------------------------------------------------------------------
-def _reads(rule_lets: Mapping[str, Term], term: Term) -> set[str]:
-    """Variables a term reads, through the rule's lets."""
-    seen: set[str] = set()
-    todo = set(free_vars(term))
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        if name in rule_lets:
-            todo |= free_vars(rule_lets[name])
-    return seen
-
-
 def no_alarm_reads_catheter(model: PumpModel) -> str | None:
     """SR-CF-01: no alarm update and no pump-logic guard depends on the catheter status."""
     for rule in model.rules:
-        lets = dict(rule.lets)
         for name, term in rule.updates.items():
-            if name.startswith(("alarm_", "finding_")) and "catheter" in _reads(lets, term):
+            if name.startswith(("alarm_", "finding_")) and "catheter" in rule_reads(rule, [term]):
                 return f"rule {rule.name}: {name} depends on the catheter status"
     return None
 

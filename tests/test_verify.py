@@ -163,3 +163,29 @@ def test_reports_are_deterministic_apart_from_times() -> None:
         for v in r.verdicts:
             v.time_s = 0.0
     assert report_json(a) == report_json(b) and report_junit(a) == report_junit(b)
+
+
+def test_structural_checks_catch_a_planted_dependency() -> None:
+    from pumpsafe.model.state import StateVars
+    from pumpsafe.proofs import requirements as R
+
+    model = build_model(load_device())
+    assert R.no_alarm_reads_catheter(model) is None
+    s = StateVars()
+    review = model.rule("clinician_review")
+    planted = dataclasses.replace(review, updates={**review.updates,
+                                                   "alarm_empty": s.alarm_empty
+                                                   | (s.catheter == 1)})
+    bad = dataclasses.replace(model, rules=tuple(planted if r.name == "clinician_review"
+                                                 else r for r in model.rules))
+    problem = R.no_alarm_reads_catheter(bad)
+    assert problem is not None and "alarm_empty" in problem
+
+
+def test_alarm_class_check_catches_a_reclassified_alarm(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pumpsafe.proofs import requirements as R
+
+    model = build_model(load_device())
+    assert R.alarm_classes_fixed(model) is None
+    monkeypatch.setattr(R, "CRITICAL_ALARMS", ("alarm_empty", "alarm_eos"))
+    assert R.alarm_classes_fixed(model) is not None
