@@ -11,12 +11,20 @@ most events below them first. Neither is good on every Aralia tree (see their do
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import networkx as nx
 from pumpsafe.hazards.tree import FaultTree
 
 
 def depth_first_order(tree: FaultTree, top: str) -> list[str]:
     """Basic events below ``top`` in depth-first, left-most first-visit order (iterative)."""
+    return _first_visit_order(tree, top, lambda node: list(tree.successors(node)))
+
+
+def _first_visit_order(tree: FaultTree, top: str,
+                       arguments_of: Callable[[str], list[str]]) -> list[str]:
+    """Basic events in depth-first first-visit order, a gate's arguments in the given order."""
     order: list[str] = []
     seen: set[str] = set()
     stack = [top]
@@ -27,8 +35,9 @@ def depth_first_order(tree: FaultTree, top: str) -> list[str]:
         seen.add(node)
         if tree.nodes[node]["kind"] == "basic":
             order.append(node)
+            continue
         # Reversed so that the first argument is popped (visited) first.
-        stack.extend(reversed(list(tree.successors(node))))
+        stack.extend(reversed(arguments_of(node)))
     return order
 
 
@@ -43,20 +52,8 @@ def largest_first_order(tree: FaultTree, top: str) -> list[str]:
     why :func:`pumpsafe.hazards.bdd.build_bdd` tries both.
     """
     size = _events_below(tree, top)
-    order: list[str] = []
-    seen: set[str] = set()
-    stack = [top]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        if tree.nodes[node]["kind"] == "basic":
-            order.append(node)
-            continue
-        arguments = sorted(_coalesced_arguments(tree, node), key=lambda a: -size[a])
-        stack.extend(reversed(arguments))
-    return order
+    return _first_visit_order(
+        tree, top, lambda node: sorted(_coalesced_arguments(tree, node), key=lambda a: -size[a]))
 
 
 def _coalesced_arguments(tree: FaultTree, gate: str) -> list[str]:
