@@ -608,7 +608,6 @@ RULE_BUILDERS: tuple[Callable[[Device, StateVars], Rule], ...] = (
 
 
 def _initial(d: Device) -> dict[str, Term]:
-    s = StateVars()
     concs = d.value("drug.concentrations_ug_per_ml")
     conc = lit(int(d.value("initial.conc_ug_per_ml")))
     dose = d.term("initial.daily_dose_ug")
@@ -628,7 +627,6 @@ def _initial(d: Device) -> dict[str, Term]:
     )
     for fault, allowed in d.faults.items():
         init["perm_" + fault] = lit(allowed)
-    del s
     return init
 
 

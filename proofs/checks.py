@@ -19,6 +19,7 @@ from typing import Any
 
 import z3
 from pumpsafe.model.rules import PumpModel
+from pumpsafe.model.state import ALARMS, FAULTS
 from pumpsafe.model.terms import Term, all_of
 from pumpsafe.model.trace import Trace
 from pumpsafe.proofs import bmc, spacer
@@ -205,11 +206,8 @@ def check_reachability(model: PumpModel, req: Requirement, depth: int, timeout_s
 def sanity(model: PumpModel, depth: int, timeout_s: float) -> dict[str, int | None]:
     """Shortest witness depth for every rule firing and every alarm (None: not found within
     the depth), with every fault permitted."""
-    from pumpsafe.model.state import ALARMS, FAULTS
-
     system = System(model, {f: True for f in FAULTS})
     u = bmc.Unrolling(system)
-    targets: dict[str, Any] = {}
     deadline = time.monotonic() + timeout_s
     found: dict[str, int | None] = {}
     names = [f"rule {r.name}" for r in model.rules] + [f"alarm {a}" for a in ALARMS]
@@ -234,5 +232,4 @@ def sanity(model: PumpModel, depth: int, timeout_s: float) -> dict[str, int | No
             u.solver.set("timeout", max(1, int(left * 1000)))
             if u.solver.check(lit) == z3.sat:
                 found[name] = k
-        targets.clear()
     return {n: found.get(n) for n in names}

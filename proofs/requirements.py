@@ -29,8 +29,6 @@ from pumpsafe.model.state import (
     CATHETER_OCCLUDED,
     CRITICAL_ALARMS,
     FAULTS,
-    FIELD_NAMES,
-    FIELD_SORTS,
     MODE_FLEX,
     MODE_PERIODIC,
     MODE_STOPPED,
@@ -86,13 +84,6 @@ N = StateVars("next_")
 def fired(rule: str) -> Term:
     """True in a ``step`` predicate when ``rule`` made the step."""
     return var("fired_" + rule, "bool")
-
-
-def step_vars(rule_names: tuple[str, ...]) -> dict[str, str]:
-    """Sort of every variable a step predicate may read, besides the state fields."""
-    out: dict[str, str] = {"next_" + n: FIELD_SORTS[n] for n in FIELD_NAMES}
-    out.update({"fired_" + r: "bool" for r in rule_names})
-    return out
 
 
 def _total2(s: StateVars) -> Term:
