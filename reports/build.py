@@ -1,0 +1,200 @@
+"""``pumpsafe report`` as a library call: verify, analyse, render, write every file at once.
+
+Steps: load the device; verify it (:func:`pumpsafe.proofs.verify.verify`); build the risk file
+with :func:`pumpsafe.pipeline.risk_file` when this build has it (else the hazard sections are left
+out with a note); analyse every fault tree; build the ``pumpsafe.report/1`` document; render the
+formats asked for; write them, plus ``timings.json`` (the one file with wall-clock times), with
+:func:`pumpsafe.reports.output.write_report`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.util
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pumpsafe.model.device import Device, load_device
+from pumpsafe.model.errors import InputError
+from pumpsafe.proofs.verify import Options, Report, Verdict, verify
+from pumpsafe.reports.document import ReportInputs, build_document, exit_code
+from pumpsafe.reports.fault_trees import AnalyzedTree, analyze_file, tree_files
+from pumpsafe.reports.html import render_html
+from pumpsafe.reports.markdown import render_summary
+from pumpsafe.reports.mef_out import model_xml
+from pumpsafe.reports.output import Content, write_report
+from pumpsafe.reports.pdf import render_pdf
+from pumpsafe.reports.verify_output import report_junit
+
+FILES = {"html": "report.html", "pdf": "report.pdf", "md": "summary.md", "json": "report.json",
+         "junit": "junit.xml", "mef": "model.xml"}
+FORMATS = tuple(FILES)
+Progress = Callable[[Verdict, int, int], None]
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What to report on and where."""
+
+    out_dir: str = "pumpsafe-report"
+    device_path: str | None = None
+    formats: tuple[str, ...] = FORMATS
+    register: str | None = None
+    trees_dir: str | None = None
+    verify_options: Options = field(default_factory=Options)
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    """What a run wrote, its exit code (as ``verify``) and its timings."""
+
+    written: list[Path]
+    exit_code: int
+    timings: Mapping[str, Any]
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """``"html,pdf"`` → ``("html", "pdf")``; an unknown format is an input error."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [n for n in names if n not in FILES]
+    if unknown or not names:
+        raise InputError("--format", "", f"unknown format {', '.join(unknown) or '(none)'}",
+                         f"choose from {','.join(FORMATS)}")
+    return tuple(dict.fromkeys(names))
+
+
+def source_date_epoch() -> int | None:
+    """``SOURCE_DATE_EPOCH`` as an int, None when unset; a malformed value is an input error."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise InputError("SOURCE_DATE_EPOCH", "", f"is {raw!r}", "set it to seconds since 1970")
+    return int(raw)
+
+
+def risk_document(device: Device, report: Report, register: str | None, trees_dir: str | None
+                  ) -> tuple[Mapping[str, Any] | None, str]:
+    """The risk file from :func:`pumpsafe.pipeline.risk_file`, or None and why it is missing."""
+    function = None
+    if importlib.util.find_spec("pumpsafe.pipeline") is not None:
+        function = getattr(importlib.import_module("pumpsafe.pipeline"), "risk_file", None)
+    if function is None:
+        if register is not None:
+            raise InputError(register, "--register", "this pumpsafe build has no hazard "
+                             "analysis (pumpsafe.pipeline.risk_file)", "leave --register out")
+        return None, ("The hazard analysis (pumpsafe.pipeline.risk_file) is not available in "
+                      "this build: the risk matrices, hazard register and traceability are left "
+                      "out.")
+    risk: Mapping[str, Any] = function(device, report, register_path=register,
+                                       trees_dir=trees_dir)
+    return risk, ""
+
+
+def analyze_trees(trees_dir: str | None, risk: Mapping[str, Any] | None
+                  ) -> list[AnalyzedTree]:
+    """Every tree of the folder, at the risk file's mission time for it when it gives one."""
+    mission: dict[str, float] = {}
+    for entry in (risk or {}).get("fault_trees", []):
+        if entry.get("mission_time_h") is not None:
+            mission[str(entry.get("file", "")).split("/")[-1]] = float(entry["mission_time_h"])
+    out: list[AnalyzedTree] = []
+    for tree_file in tree_files(trees_dir):
+        hours = mission.get(tree_file.path.name)
+        out.extend(analyze_file(tree_file) if hours is None else
+                   analyze_file(tree_file, hours))
+    return out
+
+
+def _junit(report: Report) -> str:
+    # times are zeroed so that junit.xml is as reproducible as the rest (timings.json has them)
+    untimed = [dataclasses.replace(v, time_s=0.0) for v in report.verdicts]
+    return report_junit(Report(report.device, untimed, report.sanity, report.sanity_status))
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self.start = time.perf_counter()
+
+    def timed(self, name: str, produce: Callable[[], Content]) -> Callable[[], Content]:
+        def run() -> Content:
+            started = time.perf_counter()
+            content = produce()
+            self.laps[name] = round(time.perf_counter() - started, 3)
+            return content
+        return run
+
+
+def run_report(request: ReportRequest, progress: Progress | None = None) -> ReportRun:
+    """Verify, analyse and write the report (see the module docstring)."""
+    clock = _Clock()
+    epoch = source_date_epoch()
+    device = load_device(request.device_path)
+    verification = _verify(device, request.verify_options, progress, clock)
+    started = time.perf_counter()
+    risk, note = risk_document(device, verification, request.register, request.trees_dir)
+    clock.laps["hazards"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
+    trees = analyze_trees(request.trees_dir, risk)
+    clock.laps["fault_trees"] = round(time.perf_counter() - started, 3)
+    doc = build_document(ReportInputs(device, verification, request.verify_options, trees,
+                                      risk, note, epoch))
+    producers = _producers(doc, trees, verification, request.formats, clock)
+    timings = _timings(clock, verification, trees)
+    producers["timings.json"] = lambda: json.dumps(
+        {**timings, "formats": {k: v for k, v in clock.laps.items() if "." in k},
+         "total_s": round(time.perf_counter() - clock.start, 3)},
+        indent=1, sort_keys=True) + "\n"
+    written = write_report(request.out_dir, producers)
+    return ReportRun(written, exit_code(verification), timings)
+
+
+def _verify(device: Device, options: Options, progress: Progress | None, clock: _Clock
+            ) -> Report:
+    started = time.perf_counter()
+    try:
+        report = verify(device, options, progress)
+    except KeyError as e:
+        raise InputError("--only", "", f"unknown requirement ID {e.args[0]}",
+                         "see the catalogue in proofs/requirements.py") from None
+    clock.laps["verify"] = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _producers(doc: Mapping[str, Any], trees: list[AnalyzedTree], verification: Report,
+               formats: tuple[str, ...], clock: _Clock) -> dict[str, Callable[[], Content]]:
+    html_cache: list[str] = []
+
+    def html() -> str:
+        if not html_cache:
+            html_cache.append(render_html(doc, trees))
+        return html_cache[0]
+
+    makers: dict[str, Callable[[], Content]] = {
+        "html": html,
+        "pdf": lambda: render_pdf(html()),
+        "md": lambda: render_summary(doc),
+        "json": lambda: json.dumps(doc, indent=1, sort_keys=True, allow_nan=False,
+                                   ensure_ascii=False) + "\n",
+        "junit": lambda: _junit(verification),
+        "mef": lambda: model_xml(trees),
+    }
+    return {FILES[f]: clock.timed(FILES[f], makers[f]) for f in formats}
+
+
+def _timings(clock: _Clock, verification: Report, trees: list[AnalyzedTree]) -> dict[str, Any]:
+    return {
+        "schema": "pumpsafe.timings/1",
+        "verify_s": clock.laps.get("verify"),
+        "hazards_s": clock.laps.get("hazards"),
+        "fault_trees_s": clock.laps.get("fault_trees"),
+        "requirements_s": {v.requirement.id: round(v.time_s, 3) for v in verification.verdicts},
+        "trees_s": {t.name: round(t.time_s, 3) for t in trees},
+    }
