@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pumpsafe.hazards import read_mef
 from pumpsafe.model.device import Device, load_device
 from pumpsafe.model.errors import InputError
 from pumpsafe.proofs.verify import Options, Report, Verdict, verify
@@ -28,7 +29,7 @@ from pumpsafe.reports.fault_trees import AnalyzedTree, analyze_file, tree_files
 from pumpsafe.reports.html import render_html
 from pumpsafe.reports.markdown import render_summary
 from pumpsafe.reports.mef_out import model_xml
-from pumpsafe.reports.output import Content, write_report
+from pumpsafe.reports.output import Content, check_out_dir, write_report
 from pumpsafe.reports.pdf import render_pdf
 from pumpsafe.reports.verify_output import report_junit
 
@@ -97,6 +98,16 @@ def risk_document(device: Device, report: Report, register: str | None, trees_di
     return risk, ""
 
 
+def check_inputs(request: ReportRequest) -> None:
+    """Refuse bad paths and trees before the (long) verification starts."""
+    check_out_dir(Path(request.out_dir))
+    if request.register is not None and not Path(request.register).is_file():
+        raise InputError(request.register, "--register", "file not found",
+                         "give the path of a hazard register file")
+    for tree_file in tree_files(request.trees_dir):
+        read_mef([tree_file.path])
+
+
 def analyze_trees(trees_dir: str | None, risk: Mapping[str, Any] | None
                   ) -> list[AnalyzedTree]:
     """Every tree of the folder, at the risk file's mission time for it when it gives one."""
@@ -137,6 +148,7 @@ def run_report(request: ReportRequest, progress: Progress | None = None) -> Repo
     clock = _Clock()
     epoch = source_date_epoch()
     device = load_device(request.device_path)
+    check_inputs(request)
     verification = _verify(device, request.verify_options, progress, clock)
     started = time.perf_counter()
     risk, note = risk_document(device, verification, request.register, request.trees_dir)

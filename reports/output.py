@@ -18,21 +18,22 @@ from pumpsafe.model.errors import InputError
 Content = str | bytes
 
 
-def _prepare(out_dir: Path) -> None:
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse an output path that is a file, or whose parent folder does not exist."""
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(str(out_dir), "--out", "exists and is not a folder",
                          "give a folder name (it is created if missing)")
     if not out_dir.parent.is_dir() and str(out_dir.parent):
         raise InputError(str(out_dir), "--out", "its parent folder does not exist",
                          "create the parent folder first")
-    out_dir.mkdir(exist_ok=True)
 
 
 def write_report(out_dir: str | Path, producers: Mapping[str, Callable[[], Content]]) -> list[Path]:
     """Produce every file (name → function giving its content), then move them into
     ``out_dir``; returns the written paths in name order."""
     target = Path(out_dir)
-    _prepare(target)
+    check_out_dir(target)
+    target.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         for name in sorted(producers):

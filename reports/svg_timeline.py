@@ -41,9 +41,9 @@ def format_minutes(minutes: int) -> str:
 
 
 def nice_ceiling(value: float) -> float:
-    """The smallest 4 × (1, 2, 2.5 or 5) × 10^k at least ``value``: axes get round quarter ticks."""
+    """The smallest 4 × (1, 2, 2.5, 3, 4 or 5) × 10^k at least ``value`` (round quarter ticks)."""
     step = 10.0 ** math.floor(math.log10(value / 4))
-    for factor in (1.0, 2.0, 2.5, 5.0, 10.0):
+    for factor in (1.0, 2.0, 2.5, 3.0, 4.0, 5.0, 10.0):
         if 4 * step * factor >= value * (1 - 1e-9):
             return 4 * step * factor
     return 40 * step
