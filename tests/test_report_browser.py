@@ -97,8 +97,8 @@ def _screenshots(driver: Any, folder: Path) -> None:
     full.write_bytes(base64.b64decode(shot["data"]))
     assert full.stat().st_size > 10_000
     _keep(full)
-    for css, name in (("svg.fault-tree", "report-tree.png"), ("svg.timeline", "report-timeline.png"),
-                      ("table.risk", "report-risk.png")):
+    for css, name in (("svg.fault-tree", "report-tree.png"),
+                      ("svg.timeline", "report-timeline.png"), ("table.risk", "report-risk.png")):
         element = driver.find_element(By.CSS_SELECTOR, css)
         driver.execute_script("arguments[0].scrollIntoView()", element)
         path = folder / name
