@@ -59,7 +59,8 @@ def render_summary(doc: Mapping[str, Any]) -> str:
                   f"{t['analysis']['minimal_cut_sets']['count']} |" for t in doc["fault_trees"]]
         lines.append("")
     lines += _hazard_lines(doc.get("hazards"))
-    lines += [f"> {md_escape(note)}" for note in doc["notes"]]
+    for note in doc["notes"]:
+        lines += [f"> {md_escape(note)}", ""]
     lines.append("Full report: `report.html` (and `report.pdf`) beside this file.")
     return "\n".join(lines).rstrip() + "\n"
 
