@@ -24,9 +24,11 @@ HAZARDS = TESTS / "data" / "report" / "hazards.json"
 
 
 def small_trees(folder: Path) -> Path:
-    """A trees folder holding the Aralia ``chinese`` tree (61 nodes)."""
+    """A trees folder holding the Aralia ``chinese`` tree (61 nodes) and ``evil.xml``, a small
+    tree whose gate names and labels hold HTML (``<script>alert(1)</script>``)."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(TESTS / "data" / "openpsa" / "chinese.xml", folder / "chinese.xml")
+    shutil.copy(TESTS / "data" / "report" / "evil.xml", folder / "evil.xml")
     return folder
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-from pumpsafe.hazards import read_mef
+from pumpsafe.hazards import read_mef, top_gates
 from pumpsafe.reports import build
 from pumpsafe.reports.build import FILES
 from report_support import DEVICE, build_small, small_trees
@@ -62,7 +62,7 @@ def test_json_schema_fields(reports: tuple[Path, Path, int]) -> None:
     assert set(doc) >= {"inputs", "tools", "device", "verification", "fault_trees", "hazards"}
     assert doc["inputs"]["device"]["path"] == DEVICE.name
     assert len(doc["inputs"]["device"]["sha256"]) == 64
-    assert doc["inputs"]["trees"][0]["path"].endswith("chinese.xml")
+    assert [t["path"] for t in doc["inputs"]["trees"]] == ["chinese.xml", "evil.xml"]
     assert set(doc["tools"]) >= {"pumpsafe", "z3", "dd", "networkx", "hypothesis", "python"}
     verdicts = {r["id"]: r["verdict"] for r in doc["verification"]["requirements"]}
     assert verdicts == {"SR-OD-01": "proved", "SR-WD-01": "proved", "SR-FL-05": "violated"}
@@ -91,14 +91,23 @@ def test_html_is_self_contained_and_has_every_section(reports: tuple[Path, Path,
 
 def test_user_text_is_escaped_in_html_and_markdown(reports: tuple[Path, Path, int]) -> None:
     html = (reports[0] / "report.html").read_text(encoding="utf-8")
+    # a hazard title (HTML text) and a gate name and labels (HTML text and SVG labels)
     assert EVIL not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>bold?</b>" not in html and "Label <i>it</i>" not in html
+    assert "<img" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "<b>event</b>" not in html
+    svgs = html.split('<svg xmlns="http://www.w3.org/2000/svg" class="fault-tree"')
+    assert any(">&lt;script&gt;alert(1)&lt;/sc…</text>" in s for s in svgs[1:])  # name, clipped
+    md = (reports[0] / "summary.md").read_text(encoding="utf-8")
+    assert "<script>" not in md and "&lt;script&gt;" in md
 
 
 def test_model_xml_reads_back(reports: tuple[Path, Path, int]) -> None:
     tree = read_mef([reports[0] / "model.xml"])
-    original = read_mef([Path(__file__).parent / "data" / "openpsa" / "chinese.xml"])
-    assert set(tree.nodes) == set(original.nodes)
+    originals = read_mef([Path(__file__).parent / "data" / "openpsa" / "chinese.xml"]), \
+        read_mef([Path(__file__).parent / "data" / "report" / "evil.xml"])
+    assert set(tree.nodes) == set(originals[0].nodes) | set(originals[1].nodes)
+    assert set(top_gates(tree)) == {"r1", EVIL}
 
 
 def test_summary_is_short_and_names_the_violation(reports: tuple[Path, Path, int]) -> None:
