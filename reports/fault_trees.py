@@ -110,7 +110,9 @@ def analyze_file(tree_file: TreeFile, mission_time_h: float = DEFAULT_MISSION_TI
                  ) -> list[AnalyzedTree]:
     """Analyse every top gate of one MEF file (``InputError`` for a bad file)."""
     whole = read_mef([tree_file.path])
-    labels = read_labels(tree_file.path)
+    # the reader may keep labels on the nodes itself (``label``); the file's own are the fallback
+    labels = {**read_labels(tree_file.path),
+              **{n: str(d["label"]) for n, d in whole.nodes(data=True) if d.get("label")}}
     digest = sha256_file(tree_file.path)
     tops = top_gates(whole)
     out = []

@@ -10,10 +10,16 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from click.testing import CliRunner
 from pumpsafe.hazards import read_mef, top_gates
+from pumpsafe.model.device import load_device
+from pumpsafe.model.errors import InputError
+from pumpsafe.proofs.verify import Report
 from pumpsafe.reports import build
 from pumpsafe.reports.build import FILES
-from report_support import DEVICE, build_small, small_trees
+from report_support import DEVICE, build_small, hazards_fixture, small_trees
+
+from pumpsafe.cli_report import report_command
 
 EVIL = "<script>alert(1)</script>"
 
@@ -136,12 +142,25 @@ def test_a_failing_format_leaves_no_file(tmp_path: Path, monkeypatch: pytest.Mon
 def test_source_date_epoch_sets_the_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                          ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setattr(build, "risk_document", lambda *_a: (None, "no hazards <here>"))
     build_small(tmp_path / "out", small_trees(tmp_path / "trees"), monkeypatch, ("json", "html"),
                 with_hazards=False)
     doc = json.loads((tmp_path / "out" / "report.json").read_text())
     assert doc["generated"]["date"] == "2023-11-14T22:13:20Z"
-    assert doc["hazards"] is None and "not available" in doc["notes"][0]
-    assert "2023-11-14T22:13:20Z" in (tmp_path / "out" / "report.html").read_text()
+    assert doc["hazards"] is None and doc["notes"] == ["no hazards <here>"]
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "2023-11-14T22:13:20Z" in html and "no hazards &lt;here&gt;" in html
+
+
+def test_without_a_pipeline_the_hazard_sections_are_left_out_with_a_note(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(build.importlib.util, "find_spec", lambda _name: None)
+    device = load_device(DEVICE)
+    report = Report(device, [], {}, "skipped")
+    risk, note = build.risk_document(device, report, None, None)
+    assert risk is None and "not available" in note
+    with pytest.raises(InputError, match="--register"):
+        build.risk_document(device, report, "register.toml", None)
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -150,12 +169,15 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300, env=env)
 
 
-def test_cli_exit_code_and_where_the_report_is(tmp_path: Path) -> None:
-    done = _cli("--only", "SR-WD-01", "--no-sanity", "--format", "json,md", "--trees",
-                str(small_trees(tmp_path / "trees")), "--out", "rep", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+def test_cli_exit_code_and_where_the_report_is(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(build, "risk_document", lambda *_a: (hazards_fixture(), ""))
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(report_command, [
+        "--only", "SR-WD-01", "--no-sanity", "--format", "json,md", "--trees",
+        str(small_trees(tmp_path / "trees")), "--out", "rep"])
+    assert done.exit_code == 0, done.output
     assert done.stdout.startswith("report written to rep/")
-    assert "Traceback" not in done.stderr
     assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == [
         "report.json", "summary.md", "timings.json"]
 
