@@ -153,6 +153,7 @@ class _Builder:
         if len(body) != 1:
             raise _error(at, "a gate needs exactly one formula", "write one formula, e.g. <or>")
         self.formula(name, body[0], anonymous=False)
+        _keep_label(self.tree, name, at)
 
     def formula(self, name: str, at: Located, *, anonymous: bool) -> None:
         tag = at.element.tag
@@ -227,8 +228,10 @@ class _Builder:
             )
         model = probability_model(body[0], self.collected.parameters)
         add_basic_event(self.tree, name, model, source=f"{at.source}:{at.element.line}")
+        _keep_label(self.tree, name, at)
 
     def house_event(self, name: str, at: Located) -> None:
+        _keep_label(self.tree, name, at)
         body = self.body(at)
         state = False
         if body:
@@ -237,6 +240,13 @@ class _Builder:
                 raise _error(at, "a house event holds a constant", 'write <constant value="true"/>')
             state = value == "true"
         add_house_event(self.tree, name, state, source=f"{at.source}:{at.element.line}")
+
+
+def _keep_label(tree: FaultTree, name: str, at: Located) -> None:
+    """Keep a definition's ``<label>`` text (shown in reports) as the node's ``label``."""
+    for child in at.element.children:
+        if child.tag == "label" and child.text and child.text.strip():
+            tree.add_node(name, label=" ".join(child.text.split()))
 
 
 def _tag_of(kind: str) -> str:

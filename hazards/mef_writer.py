@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 from pumpsafe.hazards.tree import Constant, Exponential, FaultTree
 
@@ -55,6 +55,11 @@ def _expression(data: dict[str, object], indent: str) -> list[str]:
     ]
 
 
+def _label(data: dict[str, object], indent: str) -> list[str]:
+    label = data.get("label")
+    return [f"{indent}<label>{escape(str(label))}</label>"] if label else []
+
+
 def mef_text(tree: FaultTree, name: str = "pumpsafe") -> str:
     """The MEF document of ``tree`` as text (one fault tree named ``name``, then model data)."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<opsa-mef>"]
@@ -63,6 +68,7 @@ def mef_text(tree: FaultTree, name: str = "pumpsafe") -> str:
         data = tree.nodes[node]
         if data["kind"] == "gate" and not data.get("anonymous"):
             lines.append(f"    <define-gate name={quoteattr(node)}>")
+            lines.extend(_label(data, "      "))
             lines.extend(_formula(tree, node, "      "))
             lines.append("    </define-gate>")
     lines.append("  </define-fault-tree>")
@@ -71,10 +77,12 @@ def mef_text(tree: FaultTree, name: str = "pumpsafe") -> str:
         data = tree.nodes[node]
         if data["kind"] == "basic":
             lines.append(f"    <define-basic-event name={quoteattr(node)}>")
+            lines.extend(_label(data, "      "))
             lines.extend(_expression(data, "      "))
             lines.append("    </define-basic-event>")
         elif data["kind"] == "house" and "#" not in node:
             lines.append(f"    <define-house-event name={quoteattr(node)}>")
+            lines.extend(_label(data, "      "))
             lines.append(f'      <constant value="{str(data["state"]).lower()}"/>')
             lines.append("    </define-house-event>")
     lines.extend(["  </model-data>", "</opsa-mef>"])

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pumpsafe.model.errors import InputError
+from pumpsafe.model.fault_data import parse_fault_tree
 from pumpsafe.model.state import FAULTS, MODES
 from pumpsafe.model.terms import Term, lit, var
 
@@ -213,7 +214,7 @@ def parse_device(doc: Mapping[str, Any], source: str, sha256: str = "") -> Devic
     if doc.get("schema") != DEVICE_SCHEMA:
         raise InputError(source, "schema", f"is {doc.get('schema')!r}",
                          f'the first line must be schema = "{DEVICE_SCHEMA}"')
-    allowed = {"schema", "name", "description", "faults", *SPECS}
+    allowed = {"schema", "name", "description", "faults", "fault_tree", *SPECS}
     for key in doc:
         if key not in allowed:
             raise InputError(source, key, "unknown key", f"allowed: {', '.join(sorted(allowed))}")
@@ -235,6 +236,8 @@ def parse_device(doc: Mapping[str, Any], source: str, sha256: str = "") -> Devic
                                  "source = \"D-xx\" }} (" + spec.doc + ")")
             params[full] = _param(full, spec, table[key], source)
     faults = _faults(doc.get("faults"), source)
+    if "fault_tree" in doc:  # optional, but when present it must be right
+        parse_fault_tree(doc["fault_tree"], source)
     device = Device(name, description, source, sha256, params, faults, dict(doc))
     _cross_checks(device, source)
     return device

@@ -113,9 +113,10 @@ def _k_induction(system: System, req: Requirement, lemma: Term, depth: int,
 
 
 def check_requirement(model: PumpModel, req: Requirement, engine: str, timeout_s: float,
-                      depth: int) -> CheckResult:
-    """Prove or refute an invariant or step requirement with the chosen engine."""
-    system = System(model, req.fault_permissions(model.device))
+                      depth: int, permissions: dict[str, bool] | None = None) -> CheckResult:
+    """Prove or refute an invariant or step requirement with the chosen engine, under the
+    requirement's fault permissions or the given ones."""
+    system = System(model, permissions or req.fault_permissions(model.device))
     lemma = applicable(model.device, dict(system.permissions))
     assert req.predicate is not None
     if engine == "bmc":

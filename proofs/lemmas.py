@@ -94,7 +94,12 @@ def conditional_lemmas(device: Device) -> tuple[Lemma, ...]:
     if device.value("reservoir.believed_volume_basis") == "worst_case":
         out.append(Lemma("computed volume within the actual volume",
                          S.believed_reservoir_ul <= S.reservoir_ul,
-                         frozenset({"overinfusion", "pocket_fill", "missed_aspiration"})))
+                         frozenset({"overinfusion", "pocket_fill"})))
+        acc = device.term("flow.accuracy_permille")
+        out.append(Lemma("the reservoir has not lost more than the band allows since the fill",
+                         (S.fill_volume_ul - S.reservoir_ul) * 1000
+                         <= S.nominal_since_fill_ul * (acc + 1000),
+                         frozenset({"overinfusion", "pocket_fill"})))
     if device.value("programming.conc_reentry_at_refill"):
         out.append(Lemma("the reservoir holds the confirmed concentration",
                          implies(S.reservoir_ul > 0,

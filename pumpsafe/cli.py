@@ -30,6 +30,8 @@ def _register_commands() -> None:
     cli.add_command(cli_fuzz.fuzz)
     from pumpsafe import cli_report
     cli.add_command(cli_report.report_command)
+    from pumpsafe import cli_hazards
+    cli.add_command(cli_hazards.hazards_command)
     # Sub-commands added by later work register here, one line each.
 
 
