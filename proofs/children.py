@@ -10,6 +10,9 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
+import select
+import signal
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -91,3 +94,44 @@ def run_all(jobs: Sequence[Job], workers: int) -> Iterator[Outcome]:
                 running.pop(conn)
                 yield Outcome(job.key, "timeout", detail=f"time limit of {job.limit_s:g} s "
                               "reached", time_s=now - t0)
+
+
+def run_one(job: Job) -> Outcome:
+    """Run one job in a forked child and wait for it (killed at its limit). Unlike
+    :func:`run_all` this works inside a child too (multiprocessing's daemonic children may not
+    have children of their own), so a long search can put each solver query in its own process."""
+    read_end, write_end = os.pipe()
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # the child: answer through the pipe, never return into the caller's code
+        os.close(read_end)
+        try:
+            answer: tuple[str, Any, str] = ("ok", job.run(), "")
+        except Exception as e:
+            answer = ("error", None, f"{type(e).__name__}: {e}")
+        with os.fdopen(write_end, "wb") as fh:
+            fh.write(pickle.dumps(answer))
+        os._exit(0)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    try:
+        while True:
+            left = start + job.limit_s - time.monotonic()
+            if left <= 0 or not select.select([read_end], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return Outcome(job.key, "timeout", detail=f"time limit of {job.limit_s:g} s "
+                               "reached", time_s=time.monotonic() - start)
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+    _, status = os.waitpid(pid, 0)
+    elapsed = time.monotonic() - start
+    if not chunks:
+        return Outcome(job.key, "crash", detail=f"solver process died (wait status {status})",
+                       time_s=elapsed)
+    kind, value, detail = pickle.loads(b"".join(chunks))
+    return Outcome(job.key, kind, value, detail, elapsed)

@@ -35,8 +35,8 @@ from pumpsafe.model.device import Device
 from pumpsafe.model.rules import PumpModel, build_model
 from pumpsafe.model.state import FAULTS
 from pumpsafe.model.trace import Trace
-from pumpsafe.proofs.checks import check_requirement
-from pumpsafe.proofs.children import Job, run_all
+from pumpsafe.proofs.checks import CheckResult, check_requirement
+from pumpsafe.proofs.children import Job, run_all, run_one
 from pumpsafe.proofs.requirements import Requirement, catalogue
 from pumpsafe.proofs.verify import confirm_trace
 
@@ -135,30 +135,50 @@ class _Search:
         self.model, self.req, self.candidates, self.opts = model, req, tuple(candidates), opts
         self.deadline = time.monotonic() + opts.budget_s
         self.queries = 0
+        self.safe: list[FaultSet] = []
 
     def ask(self, allowed: FaultSet) -> tuple[str, Trace | None, str]:
         """``safe``, ``unsafe`` (with a run) or ``unknown`` (with the reason) for exactly the
-        faults of ``allowed`` permitted."""
+        faults of ``allowed`` permitted. A subset of a set proved safe is safe (monotonicity),
+        without a query."""
+        if any(allowed <= m for m in self.safe):
+            return "safe", None, ""
         left = self.deadline - time.monotonic()
         if left <= 1:
             return "unknown", None, f"budget of {self.opts.budget_s:g} s spent"
         self.queries += 1
         perms = {f: f in allowed for f in FAULTS}
-        r = check_requirement(self.model, self.req, "spacer", min(self.opts.timeout_s, left),
-                              self.opts.depth, perms)
+        # a short bounded search to full depth first: most violations here are shallow
+        quick = self._check("bmc", perms, min(self.opts.timeout_s / 4, left))
+        if quick.verdict == "violated" and quick.trace is not None:
+            return "unsafe", quick.trace, ""
+        left = self.deadline - time.monotonic()
+        r = self._check("spacer", perms, max(1.0, min(self.opts.timeout_s, left)))
         if r.verdict == "unknown":  # Spacer gave up: a deeper bounded search may still refute
             left = self.deadline - time.monotonic()
             if left > 1:
-                deeper = check_requirement(self.model, self.req, "bmc",
-                                           min(self.opts.timeout_s, left), self.opts.depth,
-                                           perms)
+                deeper = self._check("bmc", perms, min(self.opts.timeout_s, left))
                 if deeper.verdict == "violated":
                     r = deeper
         if r.verdict == "proved":
+            self.safe.append(allowed)
             return "safe", None, ""
         if r.verdict == "violated" and r.trace is not None:
             return "unsafe", r.trace, ""
         return "unknown", None, r.reason or r.verdict
+
+    def _check(self, engine: str, perms: dict[str, bool], timeout_s: float) -> CheckResult:
+        """One engine query in its own process: Z3 can crash or hang, and that must cost one
+        query (``unknown``), not the search."""
+        def run() -> CheckResult:
+            return check_requirement(self.model, self.req, engine, timeout_s, self.opts.depth,
+                                     perms)
+
+        outcome = run_one(Job(self.req.id, run, timeout_s * 3 + 5))
+        if outcome.status == "ok":
+            result: CheckResult = outcome.value
+            return result
+        return CheckResult("unknown", engine, reason=f"{outcome.status}: {outcome.detail}")
 
     def permitted(self, trace: Trace) -> FaultSet:
         return frozenset(f for f in self.candidates if getattr(trace.initial, "perm_" + f))
@@ -178,25 +198,22 @@ class _Search:
 
     def run(self) -> RequirementCutSets:
         cuts: list[CutSet] = []
-        safe: list[FaultSet] = []
         unknown: list[FaultSet] = []
         notes: list[str] = []
         universe = frozenset(self.candidates)
         while True:
             todo = [universe - t for t in minimal_transversals(frozenset(c.faults) for c in cuts)]
-            todo = [m for m in todo if not any(m <= s for s in [*safe, *unknown])]
+            todo = [m for m in todo if not any(m <= s for s in [*self.safe, *unknown])]
             if not todo:
                 break
             answer, trace, reason = self.ask(todo[0])
-            if answer == "safe":
-                safe.append(todo[0])
-            elif answer == "unknown":
+            if answer == "unknown":
                 unknown.append(todo[0])
                 notes.append(f"{self.req.id} with {_names(todo[0])} permitted: {reason}")
-            else:
+            elif answer == "unsafe":
                 assert trace is not None
                 cuts.append(self.shrink(trace))
-        return RequirementCutSets(self.req.id, tuple(cuts), tuple(safe), tuple(unknown),
+        return RequirementCutSets(self.req.id, tuple(cuts), tuple(self.safe), tuple(unknown),
                                   tuple(notes), self.queries)
 
 

@@ -73,7 +73,10 @@ def summary(doc: dict[str, Any]) -> str:
         lines.append(f"  model-derived: {len(d['cut_sets'])} cut sets, {d['status']}; P = {p}")
         for c in d["cut_sets"]:
             lines.append(f"    {{{', '.join(c['faults']) or 'no fault'}}} violates "
-                         f"{c['requirement']}")
+                         f"{c['requirement']}"
+                         + ("" if c["minimal"] else " (minimality not proved)"))
+        for n in d["notes"]:
+            lines.append(f"    note: {n}")
         dis = t["disagreement"]
         for m in dis["missing_from_authored"]:
             lines.append(f"  MISSING FROM AUTHORED TREE: {', '.join(m['basic_events'])}: "

@@ -15,7 +15,6 @@ from pumpsafe.hazards.register import builtin_register_path
 from pumpsafe.model.device import load_device
 from pumpsafe.model.fault_data import fault_tree_data
 from pumpsafe.model.trace import replay
-from pumpsafe.pipeline import authored_sets, derived_tree, disagreement
 from pumpsafe.proofs.cutsets import (
     CutSetOptions,
     HazardCutSets,
@@ -23,6 +22,8 @@ from pumpsafe.proofs.cutsets import (
     minimal_transversals,
     settled_up_to,
 )
+
+from pumpsafe.pipeline import authored_sets, derived_tree, disagreement
 
 TREES = builtin_register_path().parent / "trees"
 CANDIDATES = ("catheter_occlusion", "motor_stall", "overinfusion", "pocket_fill")

@@ -13,10 +13,10 @@ from pumpsafe.model.device import load_device, reference_device_path
 from pumpsafe.model.errors import InputError
 from pumpsafe.model.fault_data import fault_tree_data
 from pumpsafe.model.state import FAULTS
-from pumpsafe.pipeline import prepare, risk_file
 from pumpsafe.proofs.requirements import catalogue
 
 from pumpsafe.cli import _register_commands, cli
+from pumpsafe.pipeline import prepare, risk_file
 
 _register_commands()
 REGISTER = builtin_register_path().read_text(encoding="utf-8")
