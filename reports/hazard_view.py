@@ -7,8 +7,71 @@ the traceability matrix hazard → risk control → requirement → evidence, wi
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
+
+_HAZARD_DEFAULTS: dict[str, Any] = {
+    "id": "", "title": "", "sequence": [], "situation": "", "harm": "", "sources": [],
+    "severity": "", "controls": [], "flagged": False, "flags": [], "fault_tree": None}
+_CONTROL_DEFAULTS: dict[str, Any] = {"id": "", "kind": "", "text": "", "requirements": [],
+                                     "evidence": [], "status": ""}
+_EVIDENCE_DEFAULTS: dict[str, Any] = {"requirement": "", "verdict": "", "engine": "",
+                                      "detail": ""}
+
+
+def _filled(entry: Any, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(entry) if isinstance(entry, Mapping) else {}
+    for key, value in defaults.items():
+        if out.get(key) is None and value is not None:
+            out[key] = copy.deepcopy(value)
+        out.setdefault(key, value)
+    return out
+
+
+def _tree_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    out = _filled(entry, {"name": "", "hazard": "", "file": "", "top": "", "authored": None,
+                          "derived": {}, "disagreement": {}})
+    derived = _filled(out["derived"], {"complete": False, "complete_up_to": None, "note": "",
+                                       "cut_sets": []})
+    derived["note"] = derived["note"] or "; ".join(str(n) for n in derived.get("notes", []))
+    derived["cut_sets"] = [_cut_set(c) for c in derived["cut_sets"]]
+    out["derived"] = derived
+    out["disagreement"] = _filled(out["disagreement"], {
+        "missing_from_authored": [], "not_in_model": [], "outside_model": []})
+    return out
+
+
+def _cut_set(entry: Mapping[str, Any]) -> dict[str, Any]:
+    out = _filled(entry, {"faults": [], "basic_events": [], "requirements": [], "trace": None})
+    if not out["requirements"] and out.get("requirement"):
+        out["requirements"] = [out["requirement"]]
+    return out
+
+
+def normalized(risk: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the risk document with every key the template reads present (defaults: empty);
+    ``assumptions`` given as bare IDs become ``{"id", "text": ""}``; a cut set's single
+    ``requirement`` becomes ``requirements``; ``notes`` of a derived tree become its ``note``."""
+    out = _filled(risk, {"register": {}, "risk_policy": {}, "hazards": [], "fault_trees": [],
+                         "assumptions": []})
+    out["register"] = _filled(out["register"], {"path": "", "sha256": ""})
+    out["risk_policy"] = _filled(out["risk_policy"], {"severity": [], "probability": [],
+                                                      "matrix": {}})
+    hazards = []
+    for hazard in out["hazards"]:
+        h = _filled(hazard, _HAZARD_DEFAULTS)
+        for when in ("before", "after"):
+            h[when] = _filled(h.get(when), {"probability": "", "risk": ""})
+        h["controls"] = [_filled(c, _CONTROL_DEFAULTS) for c in h["controls"]]
+        for c in h["controls"]:
+            c["evidence"] = [_filled(e, _EVIDENCE_DEFAULTS) for e in c["evidence"]]
+        hazards.append(h)
+    out["hazards"] = hazards
+    out["fault_trees"] = [_tree_entry(e) for e in out["fault_trees"]]
+    out["assumptions"] = [a if isinstance(a, Mapping) else {"id": str(a), "text": ""}
+                          for a in out["assumptions"]]
+    return out
 
 
 def risk_grid(risk: Mapping[str, Any], when: str) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 from pumpsafe.reports.fault_trees import AnalyzedTree
-from pumpsafe.reports.hazard_view import matching_tree, risk_grid, trace_rows
+from pumpsafe.reports.hazard_view import matching_tree, normalized, risk_grid, trace_rows
 from pumpsafe.reports.svg_bars import draw_importance, ranking
 from pumpsafe.reports.svg_ids import stable_ids
 from pumpsafe.reports.svg_timeline import draw_timeline, format_minutes
@@ -56,9 +56,10 @@ def _timelines(requirements: Sequence[Mapping[str, Any]]) -> dict[str, Markup]:
 
 def _hazard_view(doc: Mapping[str, Any], tree_ids: Mapping[str, str],
                  trees: Sequence[AnalyzedTree]) -> dict[str, Any] | None:
-    risk = doc.get("hazards")
-    if not isinstance(risk, Mapping):
+    given = doc.get("hazards")
+    if not isinstance(given, Mapping):
         return None
+    risk = normalized(given)
     names = {(t.file.split("/")[-1].split(" ")[0], t.top): tree_ids[t.name] for t in trees}
     return {"risk": risk, "before": risk_grid(risk, "before"), "after": risk_grid(risk, "after"),
             "trace": trace_rows(risk),
