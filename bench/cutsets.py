@@ -21,7 +21,7 @@ def main() -> None:
     ap.add_argument("--device", default=None)
     ap.add_argument("--hazard", action="append", default=[])
     ap.add_argument("-j", type=int, default=2)
-    ap.add_argument("--timeout", type=float, default=20.0)
+    ap.add_argument("--timeout", type=float, default=30.0)
     ap.add_argument("--max-order", type=int, default=3)
     ap.add_argument("--budget", type=float, default=240.0)
     args = ap.parse_args()

@@ -38,6 +38,7 @@ from pumpsafe.model.trace import Trace
 from pumpsafe.proofs.checks import CheckResult, check_requirement
 from pumpsafe.proofs.children import Job, run_all, run_one
 from pumpsafe.proofs.requirements import Requirement, catalogue
+from pumpsafe.proofs.scenarios import builtin_scenarios, known_violation
 from pumpsafe.proofs.verify import confirm_trace
 
 FaultSet = frozenset[str]
@@ -83,10 +84,14 @@ class HazardCutSets:
     queries: int = 0
     time_s: float = 0.0
     safe: Mapping[str, tuple[FaultSet, ...]] = field(default_factory=dict, repr=False)
+    fault_free_violations: tuple[CutSet, ...] = ()  # requirements broken with no fault at all
 
     def safe_for(self, faults: FaultSet) -> bool:
-        """True when every requirement is proved with (a superset of) ``faults`` permitted."""
-        return all(any(faults <= m for m in self.safe.get(r, ())) for r in self.requirements)
+        """True when every requirement (but those broken with no fault) is proved with (a
+        superset of) ``faults`` permitted."""
+        broken = {c.requirement for c in self.fault_free_violations}
+        return all(any(faults <= m for m in self.safe.get(r, ()))
+                   for r in self.requirements if r not in broken)
 
     @property
     def status(self) -> str:
@@ -105,7 +110,7 @@ class CutSetOptions:
     judged complete to, ``workers`` child processes."""
 
     max_order: int = 3
-    timeout_s: float = 20.0
+    timeout_s: float = 30.0
     depth: int = 12
     budget_s: float = 240.0
     workers: int = 2
@@ -136,6 +141,9 @@ class _Search:
         self.deadline = time.monotonic() + opts.budget_s
         self.queries = 0
         self.safe: list[FaultSet] = []
+        # the requirement's fault assumption is dropped: the search varies the faults itself
+        self.req = replace(req, assumes_absent=(), survives=())
+        self.scenarios = builtin_scenarios()
 
     def ask(self, allowed: FaultSet) -> tuple[str, Trace | None, str]:
         """``safe``, ``unsafe`` (with a run) or ``unknown`` (with the reason) for exactly the
@@ -148,8 +156,11 @@ class _Search:
             return "unknown", None, f"budget of {self.opts.budget_s:g} s spent"
         self.queries += 1
         perms = {f: f in allowed for f in FAULTS}
+        known = known_violation(self.model, self.req, perms, self.scenarios)
+        if known is not None:  # a known counterexample scenario replays: no solver needed
+            return "unsafe", known[0], ""
         # a short bounded search to full depth first: most violations here are shallow
-        quick = self._check("bmc", perms, min(self.opts.timeout_s / 4, left))
+        quick = self._check("bmc", perms, min(self.opts.timeout_s / 8, 3.0, left))
         if quick.verdict == "violated" and quick.trace is not None:
             return "unsafe", quick.trace, ""
         left = self.deadline - time.monotonic()
@@ -281,22 +292,32 @@ def minimal_cut_sets(device: Device, hazard: str, opts: CutSetOptions | None = N
 def _combine(model: PumpModel, hazard: str, reqs: Sequence[Requirement],
              by_id: dict[str, Requirement], results: dict[str, RequirementCutSets],
              candidates: Sequence[str], opts: CutSetOptions, time_s: float) -> HazardCutSets:
-    """The hazard's family: minimal sets over its requirements (first in catalogue order kept)."""
-    every = [c for r in reqs for c in results[r.id].cut_sets]
+    """The hazard's family: minimal sets over its requirements (first in catalogue order kept).
+
+    A requirement violated with no fault at all is a design defect, not a fault path: it is
+    reported apart (``fault_free_violations``, with its run) and left out of the family, whose
+    every set it would otherwise absorb."""
+    defects = [c for r in reqs for c in results[r.id].cut_sets if not c.faults]
+    broken = {c.requirement for c in defects}
+    rest = [r for r in reqs if r.id not in broken]
+    every = [c for r in rest for c in results[r.id].cut_sets]
     kept: list[CutSet] = []
     for c in sorted(every, key=lambda c: len(c.faults)):
         s = frozenset(c.faults)
         if not any(frozenset(k.faults) <= s for k in kept):
             kept.append(_witness(model, by_id[c.requirement], c))
     orders = [settled_up_to(candidates, [frozenset(c.faults) for c in results[r.id].cut_sets],
-                            results[r.id].safe, len(candidates)) for r in reqs]
+                            results[r.id].safe, len(candidates)) for r in rest]
     settled = min(orders, default=len(candidates))
-    notes = [n for r in reqs for n in results[r.id].notes]
+    notes = [n for r in rest for n in results[r.id].notes]
     notes += [f"{c.requirement}: {_names(frozenset(c.faults))} may not be minimal (a deletion "
               "query was unknown)" for c in kept if not c.minimal]
+    notes += [f"{c.requirement} is violated with no fault permitted (a design defect; see "
+              "verify): left out of the fault tree" for c in defects]
     complete = settled >= len(candidates) and all(c.minimal for c in kept)
     return HazardCutSets(hazard, tuple(r.id for r in reqs), tuple(candidates), opts.max_order,
                          tuple(sorted(kept, key=lambda c: (len(c.faults), c.faults))),
                          min(settled, len(candidates)), complete, tuple(notes),
                          sum(r.queries for r in results.values()), time_s,
-                         {r.id: results[r.id].safe for r in reqs})
+                         {r.id: results[r.id].safe for r in rest},
+                         tuple(_witness(model, by_id[c.requirement], c) for c in defects))

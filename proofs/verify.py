@@ -27,6 +27,7 @@ from pumpsafe.proofs.checks import sanity as run_sanity
 from pumpsafe.proofs.children import Job, Outcome, run_all
 from pumpsafe.proofs.monitor import Monitor
 from pumpsafe.proofs.requirements import Requirement, catalogue
+from pumpsafe.proofs.scenarios import Scenario, builtin_scenarios, known_violation
 
 VERDICTS = ("proved", "violated", "vacuous", "unknown")
 
@@ -60,6 +61,7 @@ class Options:
     workers: int = 1
     only: tuple[str, ...] = ()
     sanity: bool = True
+    scenarios: bool = True  # replay the known counterexample scenarios first
 
 
 @dataclass
@@ -94,8 +96,14 @@ def select(reqs: Sequence[Requirement], only: Sequence[str]) -> list[Requirement
     return [r for r in reqs if r.id in only]
 
 
-def _job(model: PumpModel, req: Requirement, opts: Options) -> Callable[[], object]:
+def _job(model: PumpModel, req: Requirement, opts: Options,
+         scenarios: Sequence[Scenario] = ()) -> Callable[[], object]:
     def run() -> object:
+        known = known_violation(model, req, req.fault_permissions(model.device), scenarios)
+        if known is not None:
+            trace, scenario = known
+            return CheckResult("violated", "scenario", trace=trace,
+                               reason=f"known scenario {scenario.name!r}: {scenario.note}")
         if req.kind == "structural":
             assert req.structural_check is not None
             problem = req.structural_check(model)
@@ -152,7 +160,8 @@ def verify(device: Device, opts: Options,
     model = build_model(device)
     reqs = select(catalogue(device), opts.only)
     # the whole job (quick search, proof, re-check, premise) may take a few queries' time
-    jobs = [Job(r.id, _job(model, r, opts), opts.timeout_s * 3 + 2) for r in reqs]
+    scenarios = builtin_scenarios() if opts.scenarios else []
+    jobs = [Job(r.id, _job(model, r, opts, scenarios), opts.timeout_s * 3 + 2) for r in reqs]
     sanity: dict[str, int | None] = {}
     if opts.sanity:
         jobs.append(Job("sanity", lambda: run_sanity(model, opts.depth, opts.timeout_s),

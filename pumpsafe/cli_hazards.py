@@ -23,7 +23,7 @@ from pumpsafe.proofs.verify import Options, verify
 @click.option("--trees", "trees_dir", type=click.Path(file_okay=False), default=None,
               help="Folder of the authored MEF trees (default: beside the register).")
 @click.option("--json", "json_out", default=None, help="Write JSON to FILE, or '-' for stdout.")
-@click.option("--timeout", "timeout_s", type=click.FloatRange(0.1, 86_400), default=20.0,
+@click.option("--timeout", "timeout_s", type=click.FloatRange(0.1, 86_400), default=30.0,
               show_default=True, help="Time limit per solver query, in seconds.")
 @click.option("--max-order", type=click.IntRange(0, 13), default=3, show_default=True,
               help="Order the model-derived cut sets are judged complete to.")
@@ -75,6 +75,9 @@ def summary(doc: dict[str, Any]) -> str:
             lines.append(f"    {{{', '.join(c['faults']) or 'no fault'}}} violates "
                          f"{c['requirement']}"
                          + ("" if c["minimal"] else " (minimality not proved)"))
+        for v in d["fault_free_violations"]:
+            lines.append(f"    {v['requirement']} is violated with no fault at all (a design "
+                         "defect, left out of the tree)")
         for n in d["notes"]:
             lines.append(f"    note: {n}")
         dis = t["disagreement"]

@@ -246,6 +246,9 @@ def _derived_entry(found: HazardCutSets, data: FaultTreeData) -> dict[str, Any]:
                       "basic_events": [data.events[f].basic_event for f in c.faults],
                       "requirement": c.requirement, "minimal": c.minimal,
                       "trace": json.loads(trace_to_json(c.trace))} for c in found.cut_sets],
+        "fault_free_violations": [{"requirement": c.requirement,
+                                   "trace": json.loads(trace_to_json(c.trace))}
+                                  for c in found.fault_free_violations],
         "top": f"MODEL_{found.hazard.replace('-', '_')}",
         "fta": fta,
         "certain": tree is not None and fta is None,

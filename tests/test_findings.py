@@ -60,3 +60,35 @@ def test_flex_reprogramming_exceeds_the_daily_maximum_on_the_reference_device() 
         flagged |= "SR-OD-02" in monitor.violated_in_step(pre, "infuse", s)
     assert flagged
     assert s.delivered_day_ng > 1_145_000 * 3 // 2
+
+
+def test_verify_reports_the_finding_from_its_scenario() -> None:
+    """The scenario file of the finding makes verify report SR-OD-02 violated on the reference
+    device, with a trace that replays and ends in the violation (verify confirms it)."""
+    from pumpsafe.model.trace import replay
+    from pumpsafe.proofs.verify import Options, verify
+
+    report = verify(load_device(), Options(only=("SR-OD-02",), sanity=False, timeout_s=5))
+    (v,) = report.verdicts
+    assert v.verdict == "violated" and v.engine == "scenario"
+    assert v.trace is not None and replay(v.trace) is None
+    assert "flex-reprogramming" in v.reason
+
+
+def test_a_scenario_not_enabled_on_the_device_says_nothing() -> None:
+    """With a lower hard maximum the scenario's titration is refused at some step: no verdict
+    comes from it (the solvers decide alone)."""
+    from pumpsafe.model.device import parse_device
+    from pumpsafe.proofs.scenarios import builtin_scenarios, known_violation
+
+    ref = load_device()
+    doc = {k: dict(v) if isinstance(v, dict) else v for k, v in ref.document.items()}
+    doc["programming"]["hard_max_daily_dose_ug"] = {"value": 600, "source": "test"}
+    device = parse_device(doc, "hard max 600")
+    od02 = by_id(catalogue(device), "SR-OD-02")
+    model = build_model(device)
+    assert known_violation(model, od02, od02.fault_permissions(device),
+                           builtin_scenarios()) is None
+    ref_od02 = by_id(catalogue(ref), "SR-OD-02")
+    assert known_violation(build_model(ref), ref_od02, ref_od02.fault_permissions(ref),
+                           builtin_scenarios()) is not None

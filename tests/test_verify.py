@@ -111,7 +111,7 @@ def test_a_crashed_or_hung_solver_is_unknown_never_a_pass(fault: str) -> None:
 
 
 def test_a_solver_time_out_is_unknown() -> None:
-    done = _cli("--only", "SR-OD-02", "--no-sanity", "--timeout", "0.5", "--json", "-")
+    done = _cli("--only", "SR-OD-01", "--no-sanity", "--timeout", "0.5", "--json", "-")
     assert done.returncode == 3, done.stderr
     assert json.loads(done.stdout)["requirements"][0]["verdict"] == "unknown"
 
