@@ -73,3 +73,24 @@ def wrap(label: str, width: int, lines: int) -> list[str]:
     if len(out) > lines:
         out = [*out[: lines - 1], " ".join(out[lines - 1:])]
     return [clip(line, width) for line in out]
+
+
+def text_width(label: str, size: float, bold: bool = False) -> float:
+    """Estimated width in px of ``label`` in DejaVu Sans at ``size`` px (capitals and digits are
+    wider than lower case), for fitting text into boxes without a font engine."""
+    em = sum(0.7 if c.isupper() or c.isdigit() or c in "_@%#&" else
+             0.32 if c in " .,:;!|il'" else 0.58 for c in label)
+    return em * size * (1.08 if bold else 1.0)
+
+
+def fit(label: str, width: float, size: float, smallest: float, bold: bool = False
+        ) -> tuple[str, float]:
+    """``label`` and a font size at most ``size`` (not below ``smallest``) so that it fits in
+    ``width`` px, clipped with an ellipsis when even ``smallest`` is too large."""
+    needed = text_width(label, size, bold)
+    if needed <= width:
+        return label, size
+    scaled = max(smallest, round(size * width / needed, 1))
+    while text_width(label, scaled, bold) > width and len(label) > 2:
+        label = label[:-2] + "…"
+    return label, scaled

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pumpsafe.reports.svg import clip, sub, svg_root, text, titled, to_text
+from pumpsafe.reports.svg import fit, sub, svg_root, text, titled, to_text
 
 WIDTH = 760.0
-NAME_W = 210.0
+NAME_W = 250.0
 BAR_H = 18.0
 MEASURE = "fussell_vesely"
 
@@ -42,9 +42,10 @@ def draw_importance(ranked: Sequence[tuple[str, float]], labels: Mapping[str, st
     for i, (name, value) in enumerate(ranked):
         y = top + i * (BAR_H + 6)
         label = labels.get(name, "")
-        shown = clip(f"{name} — {label}" if label else name, 34)
-        text(root, NAME_W - 8, y + 13, shown, text_anchor="end", font_size=10.5, fill="#17202a")
-        titled(root, "rect", f"{name}: Fussell-Vesely {value:.4g}", x=NAME_W, y=y,
+        shown, size = fit(name, NAME_W - 14, 10.5, 8.5)
+        text(root, NAME_W - 8, y + 13, shown, text_anchor="end", font_size=size, fill="#17202a")
+        tooltip = f"{name} — {label}" if label else name
+        titled(root, "rect", f"{tooltip}: Fussell-Vesely {value:.4g}", x=NAME_W, y=y,
                width=max(span * min(value, 1.0), 1.0), height=BAR_H, fill="#2e86c1")
         text(root, NAME_W + span * min(value, 1.0) + 6, y + 13, f"{value:.3g}", font_size=10.0,
              fill="#17202a")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
 from pumpsafe.hazards.tree import FaultTree, args_of
-from pumpsafe.reports.svg import clip, sub, svg_root, text, titled, to_text, wrap
+from pumpsafe.reports.svg import fit, sub, svg_root, text, titled, to_text, wrap
 from pumpsafe.reports.svg_ids import stable_ids
 from pumpsafe.reports.svg_symbols import (
     SYMBOL_H,
@@ -30,7 +30,6 @@ BOX_H = 64.0
 GAP = 8.0
 ROW_H = BOX_H + GAP + SYMBOL_H + 30.0
 MARGIN = 12.0
-NAME_CHARS = 21
 LABEL_CHARS = 26
 _OP_WORDS = {"and": "AND gate", "or": "OR gate", "xor": "XOR gate", "not": "NOT gate",
              "nand": "NAND gate", "nor": "NOR gate"}
@@ -121,9 +120,12 @@ class _Painter:
         sub(target, "path", d=f"M{cx:.1f},{top + BOX_H:.1f} V{top + BOX_H + GAP:.1f}",
             stroke="#4a5d70", stroke_width=1.2)
         for i, (line, cls) in enumerate(self.lines(p)):
-            size, weight = (12.0, "bold") if i == 0 else (10.5, "normal")
-            text(target, cx, top + 16 + i * 14.5, line, text_anchor="middle", font_size=size,
-                 font_weight=weight, class_=cls, fill="#17202a" if i == 0 else "#34495e")
+            bold = i == 0
+            shown, size = fit(line, BOX_W - 8, 12.0 if bold else 10.5, 9.0 if bold else 8.5,
+                              bold)
+            text(target, cx, top + 16 + i * 14.5, shown, text_anchor="middle", font_size=size,
+                 font_weight="bold" if bold else "normal", class_=cls,
+                 fill="#17202a" if bold else "#34495e")
         symbol_top = top + BOX_H + GAP
         if p.role == "gate":
             data = self.tree.nodes[p.node]
@@ -146,7 +148,7 @@ class _Painter:
 
     def lines(self, p: Placed) -> list[tuple[str, str]]:
         name = p.node if "#" not in p.node else "(nested formula)"
-        out = [(clip(name, NAME_CHARS), "ft-name")]
+        out = [(name, "ft-name")]
         label = self.figures.labels.get(p.node, "")
         if p.role == "transfer":
             number = self.split.home.get(p.node)
