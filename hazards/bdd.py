@@ -1,4 +1,6 @@
-"""The BDD of a fault tree's top event, built with CUDD (``dd.cudd``).
+"""The BDD of a fault tree's top event, built with CUDD (``dd.cudd``) from the preprocessed
+formula (:mod:`pumpsafe.hazards.preprocess`: constants propagated, NULL gates removed, gates
+coalesced and hashed).
 
 Variable order (see :func:`build_bdd`): two static depth-first orders are tried under a node
 budget and the smaller BDD is improved by CUDD's group sifting, limited in swaps. Sifting is why
@@ -25,8 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import dd.cudd as cudd
-import networkx as nx
-from pumpsafe.hazards.ordering import depth_first_order, largest_first_order
+from pumpsafe.hazards.ordering import (
+    depth_first_order,
+    largest_first_order,
+    tree_largest_first_order,
+)
+from pumpsafe.hazards.preprocess import Formula, Gate, parent_counts, preprocess
 from pumpsafe.hazards.tree import FaultTree
 
 
@@ -52,28 +58,24 @@ def _no_check() -> None:
     pass
 
 
-def _combine(
-    manager: Any, op: str, args: list[Any], k: int | None, check: Callable[[], None] = _no_check
-) -> Any:
-    if op in ("and", "nand"):
+def _combine(manager: Any, gate: Gate, args: list[Any], check: Callable[[], None]) -> Any:
+    if gate.op == "and":
         result = manager.true
         for arg in args:
             result &= arg
             check()
-    elif op in ("or", "nor"):
+    elif gate.op == "or":
         result = manager.false
         for arg in args:
             result |= arg
             check()
-    elif op == "xor":
+    elif gate.op == "xor":
         result = manager.false
         for arg in args:
             result = manager.apply("xor", result, arg)
-    elif op == "atleast":
-        result = _atleast(manager, args, int(k if k is not None else 1))
-    else:  # not
-        result = ~args[0]
-    return ~result if op in ("nand", "nor") else result
+    else:  # atleast
+        result = _atleast(manager, args, gate.k)
+    return result
 
 
 class _OverBudget(Exception):
@@ -83,41 +85,68 @@ class _OverBudget(Exception):
 SMALL_ENOUGH = 40_000
 """A BDD of at most this many nodes is kept as built: neither another order nor sifting pays."""
 
-NODE_BUDGET = 600_000
+NODE_BUDGET = 1_000_000
 """Live nodes (CUDD's count, intermediate results included) past which the first candidate order
 is abandoned."""
 
 SIFT_SWAPS = 60_000
 """Variable swaps allowed to CUDD's sifting on a BDD larger than :data:`SMALL_ENOUGH` (this does
-not bound its time on a BDD of millions of nodes: cea9601 takes about 50 s)."""
+not bound its time on a BDD of a million nodes: cea9601 takes about 13 s)."""
+
+SIFT_GROWTH = (1.02, 1.1)
+"""CUDD's ``max_growth`` in two sifting rounds: a variable stops moving in one direction once
+the BDD has grown by this factor. A first round at 1.02 is cheap on a large BDD (edfpa14o:
+477 769 -> 25 816 nodes in 3.1 s, against 8.4 s down to 25 127 at 1.1; cea9601: 1 326 641 ->
+221 615 in 13 s, against about 45 s); a second round at 1.1 then runs on the smaller BDD."""
 
 
 def build_bdd(tree: FaultTree, top: str, order: list[str] | None = None) -> TopBdd:
-    """Build the BDD of gate ``top`` of a validated ``tree``.
+    """Build the BDD of gate ``top`` of a validated ``tree``, preprocessed first
+    (:func:`~pumpsafe.hazards.preprocess.preprocess`; see :func:`build_formula_bdd`). The
+    first candidate order is :func:`~pumpsafe.hazards.ordering.tree_largest_first_order`."""
+    formula = preprocess(tree, top)
+    if order is not None:
+        return build_formula_bdd(formula, order)
+    return build_formula_bdd(formula, first=lambda: tree_largest_first_order(tree, top))
+
+
+def build_formula_bdd(
+    formula: Formula,
+    order: list[str] | None = None,
+    first: Callable[[], list[str]] | None = None,
+) -> TopBdd:
+    """Build the BDD of a preprocessed formula; the variables are all of ``formula.events``.
 
     ``order`` gives the variable order (top level first) and is used as given. By default two
-    static orders are tried: :func:`~pumpsafe.hazards.ordering.largest_first_order`, abandoned
-    when the manager grows past :data:`NODE_BUDGET`, then (unless the first BDD has at most
-    :data:`SMALL_ENOUGH` nodes) :func:`~pumpsafe.hazards.ordering.depth_first_order`, abandoned
-    past twice the size already found (with no budget when it is the only one left). The smaller
-    BDD is then improved by CUDD's group sifting limited to :data:`SIFT_SWAPS` swaps. Every step
-    is deterministic.
+    static orders are tried: ``first()`` (by default
+    :func:`~pumpsafe.hazards.ordering.largest_first_order`), abandoned when the manager grows
+    past :data:`NODE_BUDGET`, then (unless the first BDD has at most :data:`SMALL_ENOUGH`
+    nodes) :func:`~pumpsafe.hazards.ordering.depth_first_order`, abandoned past 1.5 times
+    :data:`NODE_BUDGET` or 1.5 times the size already found; when both were abandoned, the first
+    order again with no budget (cea9601: 1.3 million nodes against 2.4 million). The smaller
+    BDD is then improved by CUDD's group sifting limited to :data:`SIFT_SWAPS` swaps and a growth of
+    :data:`SIFT_GROWTH` per variable move. Every step is deterministic.
     """
     if order is not None:
-        return _build(tree, top, order, None)
+        return _build(formula, order, None)
+    largest = first or (lambda: largest_first_order(formula))
+    attempts = [(largest, NODE_BUDGET), (lambda: depth_first_order(formula), 3 * NODE_BUDGET // 2),
+                (largest, None)]
     best: TopBdd | None = None
-    for make in (largest_first_order, depth_first_order):
-        budget = NODE_BUDGET if best is None else 2 * len(best.root)
+    for make, budget in attempts:
+        if best is not None:
+            if budget is None:
+                break
+            budget = min(budget, 3 * len(best.root) // 2)
         try:
-            built = _build(tree, top, make(tree, top), budget if make is not depth_first_order
-                           or best is not None else None)
+            built = _build(formula, make(), budget)
         except _OverBudget:
             continue
         if best is None or len(built.root) < len(best.root):
             best = built
         if len(best.root) <= SMALL_ENOUGH:
             return best
-    assert best is not None  # the depth-first order is tried last with no budget
+    assert best is not None  # the last order is tried with no budget when none was kept
     _sift(best)
     return best
 
@@ -125,13 +154,14 @@ def build_bdd(tree: FaultTree, top: str, order: list[str] | None = None) -> TopB
 def _sift(built: TopBdd) -> None:
     """Limited group sifting, then the variable list re-read in the new level order."""
     manager = built.manager
-    manager.configure(max_swaps=SIFT_SWAPS, max_growth=1.1)
-    cudd.reorder(manager)
+    for growth in SIFT_GROWTH:
+        manager.configure(max_swaps=SIFT_SWAPS, max_growth=growth)
+        cudd.reorder(manager)
     built.variables.sort(key=manager.level_of_var)
 
 
-def _build(tree: FaultTree, top: str, variables: list[str], budget: int | None) -> TopBdd:
-    """Gate BDDs bottom-up without recursion, each released once every parent has used it.
+def _build(formula: Formula, variables: list[str], budget: int | None) -> TopBdd:
+    """Gate BDDs children-first without recursion, each released after its last use.
 
     With a ``budget``, CUDD's live-node count is read after an AND/OR step when 20 ms have
     passed since the last reading (a reading costs about 2 ms) and :class:`_OverBudget` raised
@@ -140,31 +170,29 @@ def _build(tree: FaultTree, top: str, variables: list[str], budget: int | None) 
     manager = cudd.BDD()
     manager.configure(reordering=False)
     manager.declare(*variables)
-    done: dict[str, Any] = {}
-    waiting = {n: tree.in_degree(n) for n in nx.descendants(tree, top)}
+    done: dict[int, Any] = {0: manager.true}
+    for i, name in enumerate(formula.events):
+        done[i + 1] = manager.var(name)
+    waiting = parent_counts(formula)
     next_check = time.perf_counter()
 
     def check() -> None:
         nonlocal next_check
         if budget is not None and time.perf_counter() >= next_check:
             if _live_nodes(manager) > budget:
-                raise _OverBudget(node)
+                raise _OverBudget(budget)
             next_check = time.perf_counter() + 0.02
 
-    for node in nx.dfs_postorder_nodes(tree, top):
-        data = tree.nodes[node]
-        if data["kind"] == "basic":
-            done[node] = manager.var(node)
-        elif data["kind"] == "house":
-            done[node] = manager.true if data["state"] else manager.false
-        else:
-            args = [done[a] for a in tree.successors(node)]
-            done[node] = _combine(manager, data["op"], args, data.get("k"), check)
-            for arg in tree.successors(node):
-                waiting[arg] -= 1
-                if waiting[arg] == 0:
-                    del done[arg]
-    return TopBdd(manager, done[top], list(variables))
+    for node, gate in formula.gates.items():  # children first
+        args = [~done[a >> 1] if a & 1 else done[a >> 1] for a in gate.args]
+        done[node] = _combine(manager, gate, args, check)
+        for a in gate.args:
+            if a >> 1 in waiting:
+                waiting[a >> 1] -= 1
+                if waiting[a >> 1] == 0:
+                    del done[a >> 1]
+    root = done[formula.root >> 1]
+    return TopBdd(manager, ~root if formula.root & 1 else root, list(variables))
 
 
 def _live_nodes(manager: Any) -> int:
