@@ -1,16 +1,31 @@
-"""Steps per second of the generated state machine on the reference device, beside a bare
-Hypothesis machine with the same number of rules doing nothing, and the ratio (what the pump
-model, the monitor and the parameter draws cost on top of Hypothesis itself).
+"""Two measurements of the fuzzer.
 
-    python bench/fuzz.py [--examples N] [--device FILE]
+Throughput (the default): steps per second of the generated state machine on the reference
+device, beside a bare Hypothesis machine with the same number of rules doing nothing, and the
+ratio (what the pump model, the monitor and the parameter draws cost on top of Hypothesis).
+Single process, derandomized, generation only (no database, no shrinking), every permission set
+of the catalogue in turn; ``--repeat R`` runs it R times and prints the median and the worst.
 
-Single process, derandomized, generation only (no database, no shrinking), every permission
-set of the catalogue in turn. Wall-clock times: run on an idle machine.
+    python bench/fuzz.py [--examples N] [--device FILE] [--repeat R]
+
+Time to first failure (``--ttf``): for every unsafe device of ``tests/devices`` (or the
+``--device`` files), ``--runs`` campaigns of ``pumpsafe fuzz`` with ``--workers`` processes, each
+on a fresh empty example database (nothing carried over between runs) and stopped once the first
+shrunk failure has arrived. Per device: the requirement, the median and the worst time to first
+failure (a miss counts as the budget), the shrink time, and whether every shrunk trace replays.
+
+    python bench/fuzz.py --ttf [--runs 3] [--workers 2] [--seconds 60] [--device FILE ...]
+
+Wall-clock times: on a shared machine repeat and read the medians and the worst case.
 """
 
 from __future__ import annotations
 
+import json
+import statistics
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,12 +33,17 @@ from hypothesis import Phase, Verbosity, settings
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 from pumpsafe.model.device import load_device
 from pumpsafe.model.rules import build_model
+from pumpsafe.model.trace import trace_from_json
 from pumpsafe.proofs.requirements import catalogue
 
+from pumpsafe.fuzzing.campaign import CampaignConfig, Progress, run_campaign
 from pumpsafe.fuzzing.machine import build_machine, find_violation, machine_specs
 from pumpsafe.fuzzing.permsets import checkable
 from pumpsafe.fuzzing.profiles import SUPPRESSED
+from pumpsafe.fuzzing.replaying import check_violation
 from pumpsafe.fuzzing.stats import Stats
+
+DEVICES = Path(__file__).resolve().parent.parent / "tests" / "devices"
 
 
 def _settings(examples: int) -> settings:
@@ -67,20 +87,85 @@ def bare_steps_per_s(rule_count: int, examples: int, runs: int) -> float:
     return counter[0] / (time.perf_counter() - t0)
 
 
+def first_failure(device_path: str, workers: int, seconds: float) -> dict[str, Any]:
+    """One campaign on a fresh database, stopped at the first shrunk failure."""
+    with tempfile.TemporaryDirectory(prefix="pumpsafe-bench-") as tmp:
+        cfg = CampaignConfig(device_path, workers, str(Path(tmp) / "db"), seconds,
+                             stop_on_failure=True)
+        p: Progress = run_campaign(cfg, lambda _: None)
+    rate = p.totals.steps / p.elapsed_s if p.elapsed_s > 0 else 0.0
+    if not p.first_seen_s:
+        return {"found_s": None, "requirement": None, "shrunk_s": None, "replays": None,
+                "steps_per_s": rate}
+    req, found = min(p.first_seen_s.items(), key=lambda kv: kv[1])
+    shrunk = [f for f in p.failures.values() if f.shrunk]
+    why = [check_violation(trace_from_json(json.loads(f.trace_json), "bench"))
+           for f in p.failures.values()]
+    return {"found_s": found, "requirement": req,
+            "shrunk_s": min((f.reported_after_s for f in shrunk), default=None),
+            "replays": all(w is None for w in why), "steps_per_s": rate}
+
+
+def ttf_table(devices: list[str], runs: int, workers: int, seconds: float) -> None:
+    click.echo(f"time to first failure, {workers} workers, {runs} runs per device, "
+               f"budget {seconds:.0f} s, fresh database per run")
+    click.echo(f"{'device':36} {'requirement(s)':22} {'median':>7} {'worst':>7} "
+               f"{'misses':>6} {'shrunk at':>10} {'steps/s':>8} replays  runs")
+    for path in devices:
+        rows = []
+        for _ in range(runs):
+            rows.append(first_failure(path, workers, seconds))
+        times = [r["found_s"] if r["found_s"] is not None else seconds for r in rows]
+        misses = sum(r["found_s"] is None for r in rows)
+        reqs = ",".join(sorted({r["requirement"] for r in rows if r["requirement"]}))
+        shrunk = [r["shrunk_s"] for r in rows if r["shrunk_s"] is not None]
+        replays = all(r["replays"] is not False for r in rows)
+        each = " ".join("-" if r["found_s"] is None else f"{r['found_s']:.1f}" for r in rows)
+        click.echo(f"{Path(path).stem:36} {reqs:22} {statistics.median(times):6.1f}s "
+                   f"{max(times):6.1f}s {misses:>6} "
+                   f"{(statistics.median(shrunk) if shrunk else float('nan')):9.1f}s "
+                   f"{statistics.median(r['steps_per_s'] for r in rows):8.0f} "
+                   f"{'yes' if replays else 'NO':7}  {each}")
+
+
 @click.command()
 @click.option("--examples", type=click.IntRange(min=1), default=100, show_default=True,
               help="Test cases per permission set.")
-@click.option("--device", "device_path", default=None, help="Device file (default: reference).")
-def main(examples: int, device_path: str | None) -> None:
-    """Print steps/s of the generated machine and of a bare one, and the ratio."""
+@click.option("--device", "device_paths", multiple=True,
+              help="Device file (default: reference; with --ttf every unsafe test device).")
+@click.option("--repeat", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Throughput runs (median and worst are printed).")
+@click.option("--ttf", is_flag=True, help="Measure time to first failure instead.")
+@click.option("--runs", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Campaigns per device for --ttf.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--seconds", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="Budget of one --ttf campaign.")
+def main(examples: int, device_paths: tuple[str, ...], repeat: int, ttf: bool, runs: int,
+         workers: int, seconds: float) -> None:
+    """Print steps/s of the generated machine and of a bare one, and the ratio; or (--ttf) the
+    time to first failure of every unsafe device."""
+    if ttf:
+        ttf_table(list(device_paths) or sorted(str(p) for p in DEVICES.glob("unsafe_*.toml")),
+                  runs, workers, seconds)
+        return
+    device_path = device_paths[0] if device_paths else None
     rules = len(build_model(load_device(device_path)).rules)
-    gen, steps, calls = generated_steps_per_s(device_path, examples)
-    runs = len(machine_specs(load_device(device_path), checkable(catalogue(load_device()))))
-    bare = bare_steps_per_s(rules, examples, runs)
-    click.echo(f"generated machine: {gen:8.0f} steps/s ({steps} steps, {calls - steps} of "
-               f"{calls} rule calls skipped as not enabled)")
-    click.echo(f"bare machine:      {bare:8.0f} steps/s ({rules} rules doing nothing)")
-    click.echo(f"ratio bare/generated: {bare / gen:.1f}x")
+    runs_per = len(machine_specs(load_device(device_path), checkable(catalogue(load_device()))))
+    gens, bares = [], []
+    for _ in range(repeat):
+        gen, steps, calls = generated_steps_per_s(device_path, examples)
+        bare = bare_steps_per_s(rules, examples, runs_per)
+        gens.append(gen)
+        bares.append(bare)
+        click.echo(f"generated machine: {gen:8.0f} steps/s ({steps} steps, {calls - steps} of "
+                   f"{calls} rule calls skipped as not enabled)")
+        click.echo(f"bare machine:      {bare:8.0f} steps/s ({rules} rules doing nothing)")
+        click.echo(f"ratio bare/generated: {bare / gen:.1f}x")
+    if repeat > 1:
+        click.echo(f"median over {repeat}: generated {statistics.median(gens):.0f} steps/s "
+                   f"(worst {min(gens):.0f}), bare {statistics.median(bares):.0f}, ratio "
+                   f"{statistics.median(b / g for b, g in zip(bares, gens, strict=True)):.1f}x")
 
 
 if __name__ == "__main__":

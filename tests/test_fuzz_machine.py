@@ -4,9 +4,10 @@ device fails the requirement its defect breaks, and the shrunk failure replays."
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
-from conftest import DEVICES
+from conftest import DEVICES, all_faults_device
 from hypothesis import settings
 from pumpsafe.model.device import load_device
 from pumpsafe.model.rules import build_model
@@ -14,9 +15,10 @@ from pumpsafe.model.state import FIELD_NAMES
 from pumpsafe.model.trace import trace_from_json, trace_to_json
 from pumpsafe.proofs.requirements import catalogue
 
+from pumpsafe.fuzzing import machine as machine_module
 from pumpsafe.fuzzing.machine import build_machine, find_violation, machine_specs
 from pumpsafe.fuzzing.permsets import checkable, drop_assumptions, permission_sets, select
-from pumpsafe.fuzzing.plans import plan_rule
+from pumpsafe.fuzzing.plans import feasible_interval, plan_rule
 from pumpsafe.fuzzing.replaying import check_violation
 from pumpsafe.fuzzing.stats import Stats
 
@@ -99,3 +101,52 @@ def test_guard_conjuncts_are_split_by_what_they_read() -> None:
     assert stages["aspirate"] == 1 and stages["into_pocket"] == 1  # fault permissions
     assert plan_rule(model.rule("motor_stall"), visible).state_guard  # a precondition
     assert plan_rule(model.rule("infuse"), visible).params[0].stage.checks  # dt vs events
+
+
+def test_feasible_interval_finds_the_interval_a_guard_allows() -> None:
+    assert feasible_interval(0, 4000, lambda v: 24 <= v <= 100) == (24, 100)
+    assert feasible_interval(0, 4000, lambda v: v == 3999) == (3999, 3999)
+    assert feasible_interval(0, 10, lambda v: True) == (0, 10)
+    assert feasible_interval(5, 5, lambda v: v == 5) == (5, 5)
+    assert feasible_interval(0, 4000, lambda v: False) is None
+    for lo, hi in [(0, 1), (3, 17), (100, 1000), (0, 65535)]:
+        for a in range(lo, hi + 1, max(1, (hi - lo) // 7)):
+            for b in range(a, hi + 1, max(1, (hi - lo) // 5)):
+                got = feasible_interval(lo, hi, lambda v, a=a, b=b: a <= v <= b)
+                # exact whenever a probe lands inside; probes leave no gap wider than 1/4
+                assert got == (a, b) or (got is None and 4 * (b - a + 1) < hi - lo)
+
+
+def test_one_machine_spreads_its_test_cases_over_every_permission_set(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: set[str] = set()
+    real = machine_module._Run.__init__
+
+    def spy(self: Any, ctx: Any, resolved: Any, stats: Stats) -> None:
+        seen.add(ctx.spec.digest())
+        real(self, ctx, resolved, stats)
+
+    monkeypatch.setattr(machine_module._Run, "__init__", spy)
+    error = find_violation(build_machine(REFERENCE_SPECS), settings(
+        settings.default, derandomize=True, database=None, max_examples=100))
+    assert error is None
+    assert seen == {s.digest() for s in REFERENCE_SPECS}
+
+
+def test_step_checks_agree_with_the_monitor(monkeypatch: pytest.MonkeyPatch) -> None:
+    device = all_faults_device()
+    specs = machine_specs(device, checkable(catalogue(device)))
+    compared = [0]
+    real = machine_module._Run._violated
+
+    def both(self: Any, pre_env: Any, rule_name: str) -> list[str]:
+        fast = real(self, pre_env, rule_name)
+        pre = self.steps[-2].state if len(self.steps) > 1 else self.initial
+        assert fast == self.monitor.violated_in_step(pre, rule_name, self.state)
+        compared[0] += 1
+        return fast
+
+    monkeypatch.setattr(machine_module._Run, "_violated", both)
+    find_violation(build_machine(specs), settings(settings.default, derandomize=True,
+                                                  database=None, max_examples=40))
+    assert compared[0] > 100

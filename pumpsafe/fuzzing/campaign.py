@@ -1,8 +1,9 @@
 """A fuzzing campaign: worker processes running the generated machines against one shared
 example database, until a time or example budget is spent or the user presses Ctrl-C.
 
-Each worker goes round the machine specs (one per fault-permission set), running a small batch
-of examples at a time, so every spec gets time and a stop is never far away. The database
+Each worker runs one machine over every machine spec (one per fault-permission set): each test
+case draws its spec, so every permission set is fuzzed from the first second (running the specs
+one after another in batches left the last spec unvisited for most of a minute). The database
 carries failures and targeting observations between workers and between campaigns: a failure
 one worker shrank is replayed first by every other worker that runs the same spec, and by the
 next campaign. A worker that has reported a requirement's failure keeps running that spec with
@@ -40,6 +41,7 @@ from pumpsafe.fuzzing.machine import (
     build_machine,
     find_violation,
     machine_specs,
+    specs_digest,
 )
 from pumpsafe.fuzzing.permsets import drop_assumptions, select
 from pumpsafe.fuzzing.profiles import register_profiles
@@ -67,6 +69,7 @@ class CampaignConfig:
     dropped: tuple[str, ...] = ()
     batch_examples: int = 300
     step_count: int = 50
+    stop_on_failure: bool = False  # stop once a shrunk failure has arrived (bench, CI)
 
 
 @dataclass
@@ -140,6 +143,9 @@ def _collect(cfg: CampaignConfig, procs: list[Any], messages: mp.Queue[tuple[Any
         progress.elapsed_s = now - t0
         if cfg.seconds is not None and progress.elapsed_s >= cfg.seconds and not stop.is_set():
             progress.timed_out = True
+            stop.set()
+        if cfg.stop_on_failure and not stop.is_set() and any(
+                f.shrunk for f in progress.failures.values()):
             stop.set()
         if now >= next_report:
             report(progress)
@@ -249,7 +255,8 @@ def _worker_main(cfg: CampaignConfig, index: int, messages: mp.Queue[tuple[Any, 
 
 
 class _Worker:
-    """One worker: round-robin over the specs in batches, until stopped or out of examples."""
+    """One worker: batches of the machine over every spec with requirements left to check,
+    until stopped or out of examples."""
 
     def __init__(self, cfg: CampaignConfig, index: int, messages: mp.Queue[tuple[Any, ...]],
                  stop: Event) -> None:
@@ -257,7 +264,7 @@ class _Worker:
         _, self.specs = prepare(cfg)
         self.stats = Stats()
         self.observer = _WorkerObserver(cfg, index, messages, stop, self.stats)
-        self.excluded: dict[int, set[str]] = {i: set() for i in range(len(self.specs))}
+        self.excluded: set[str] = set()  # requirements this worker has reported
         self.machines: dict[str, type[ModelMachine]] = {}
         register_profiles()
         self.settings = settings(settings.get_profile("nightly"), database=open_database(cfg.db),
@@ -270,21 +277,20 @@ class _Worker:
         batch = 0
         try:
             while self.examples_left is None or self.examples_left > 0:
-                spec_index = (self.index + batch) % len(self.specs)
                 batch += 1
-                if self._run_batch(spec_index, batch) is False:
+                if self._run_batch(batch) is False:
                     break
         except Interrupted:
             pass
         self._report_unshrunk()
         self.observer.flush()
 
-    def _run_batch(self, spec_index: int, batch: int) -> bool:
-        """One batch on one spec; False when every spec has nothing left to check."""
-        spec = self._active(spec_index)
-        if spec is None:
-            return any(self._active(i) is not None for i in range(len(self.specs)))
-        machine = self._machine(spec)
+    def _run_batch(self, batch: int) -> bool:
+        """One batch of the machine over every active spec; False when none is left."""
+        specs = self._active()
+        if not specs:
+            return False
+        machine = self._machine(specs)
         if self.cfg.seed is not None:
             hypothesis.seed(hash((self.cfg.seed, self.index, batch)) & 0xFFFF_FFFF)(machine)
         before = self.observer.examples_run()
@@ -298,18 +304,22 @@ class _Worker:
         if error is not None:
             self.observer.report(error, shrunk=True)
             self.observer.best.pop(error.requirement, None)
-            self.excluded[spec_index].add(error.requirement)
+            self.excluded.add(error.requirement)
         return True
 
-    def _active(self, spec_index: int) -> MachineSpec | None:
-        spec, gone = self.specs[spec_index], self.excluded[spec_index]
-        reqs = tuple(r for r in spec.requirements if r.id not in gone)
-        return dataclasses.replace(spec, requirements=reqs) if reqs else None
+    def _active(self) -> tuple[MachineSpec, ...]:
+        """Every spec with its requirements not yet reported; specs left with none dropped."""
+        out = []
+        for spec in self.specs:
+            reqs = tuple(r for r in spec.requirements if r.id not in self.excluded)
+            if reqs:
+                out.append(dataclasses.replace(spec, requirements=reqs))
+        return tuple(out)
 
-    def _machine(self, spec: MachineSpec) -> type[ModelMachine]:
-        key = spec.digest()
+    def _machine(self, specs: tuple[MachineSpec, ...]) -> type[ModelMachine]:
+        key = specs_digest(specs)
         if key not in self.machines:
-            self.machines[key] = build_machine(spec, self.stats, self.observer)
+            self.machines[key] = build_machine(specs, self.stats, self.observer)
         return self.machines[key]
 
     def _report_unshrunk(self) -> None:

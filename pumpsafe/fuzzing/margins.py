@@ -9,7 +9,7 @@ alarm, accumulated over the run. Margins only steer generation; verdicts come fr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from hypothesis import target
@@ -24,44 +24,58 @@ _FAR = 10**9  # margin of a check whose situation does not arise in this state
 SILENT_EMPTY = "silent_empty_min"
 
 
-def margin_terms(device: Device) -> tuple[tuple[str, Term], ...]:
-    """``(label, term)`` for every state margin, for this device."""
+def margin_terms(device: Device) -> tuple[tuple[str, tuple[str, ...], Term], ...]:
+    """``(label, requirements watched, term)`` for every state margin, for this device."""
     s = StateVars()
     catheter = device.term("catheter.catheter_volume_ul")
     total2 = s.daily_dose_ug + s.flex_night_dose_ug
     return (
         # SR-OD-02: drug into the CSF in the day window vs the hard maximum x 1.145
-        ("day_dose_vs_hard_max_ng", when(s.override_active, _FAR,
-                                         L.HARD_MAX_DAILY_DOSE_UG * 1145 - s.delivered_day_ng)),
+        ("day_dose_vs_hard_max_ng", ("SR-OD-02",),
+         when(s.override_active, _FAR, L.HARD_MAX_DAILY_DOSE_UG * 1145 - s.delivered_day_ng)),
         # SR-OD-01: delivered vs commanded x 1.145
-        ("day_dose_vs_commanded_ng", (s.commanded_day_ng * 1145) // 1000 - s.delivered_day_ng),
+        ("day_dose_vs_commanded_ng", ("SR-OD-01",),
+         (s.commanded_day_ng * 1145) // 1000 - s.delivered_day_ng),
         # SR-FL-06: the computed reservoir volume vs the actual one
-        ("reservoir_actual_minus_computed_ul", s.reservoir_ul - s.believed_reservoir_ul),
+        ("reservoir_actual_minus_computed_ul", ("SR-FL-06",),
+         s.reservoir_ul - s.believed_reservoir_ul),
         # SR-PG-01: prescription (twice the daily total) vs the hard maximum
-        ("prescription_vs_hard_max_ug", when(s.override_active, _FAR,
-                                             2 * L.HARD_MAX_DAILY_DOSE_UG - total2)),
+        ("prescription_vs_hard_max_ug", ("SR-PG-01",),
+         when(s.override_active, _FAR, 2 * L.HARD_MAX_DAILY_DOSE_UG - total2)),
         # SR-PG-04: periodic-bolus interval vs 60 min
-        ("bolus_interval_vs_min_min", when(s.mode == MODE_PERIODIC,
-                                           s.bolus_interval_min - L.MIN_BOLUS_INTERVAL_MIN, _FAR)),
+        ("bolus_interval_vs_min_min", ("SR-PG-04",),
+         when(s.mode == MODE_PERIODIC, s.bolus_interval_min - L.MIN_BOLUS_INTERVAL_MIN, _FAR)),
         # SR-OD-04: priming bolus vs tubing + catheter volume
-        ("priming_bolus_vs_volume_ul", when(s.pending_bolus_kind == BOLUS_PRIMING,
-                                            L.PUMP_TUBING_UL + catheter - s.pending_bolus_ul,
-                                            _FAR)),
+        ("priming_bolus_vs_volume_ul", ("SR-OD-04",),
+         when(s.pending_bolus_kind == BOLUS_PRIMING,
+              L.PUMP_TUBING_UL + catheter - s.pending_bolus_ul, _FAR)),
     )
+
+
+SILENT_EMPTY_WATCHES = ("SR-AL-03", "SR-AL-04")
 
 
 @dataclass(frozen=True)
 class Margins:
-    """The compiled margins of one model."""
+    """The compiled margins of one model (those that watch a requirement the run checks)."""
 
     compiled: tuple[tuple[str, Compiled], ...]
+    silent_empty: bool = True
 
     @staticmethod
-    def of(model: PumpModel) -> Margins:
-        return Margins(tuple((label, compile_term(t)) for label, t in margin_terms(model.device)))
+    def of(model: PumpModel, checked: Collection[str] | None = None) -> Margins:
+        """The margins watching a requirement in ``checked`` (every margin when None): a
+        margin no requirement of the run reads would only pull the search elsewhere."""
+        def wanted(watches: tuple[str, ...]) -> bool:
+            return checked is None or any(r in checked for r in watches)
+
+        return Margins(tuple((label, compile_term(t)) for label, watches, t
+                             in margin_terms(model.device) if wanted(watches)),
+                       wanted(SILENT_EMPTY_WATCHES))
 
     def labels(self) -> tuple[str, ...]:
-        return (*(label for label, _ in self.compiled), SILENT_EMPTY)
+        return (*(label for label, _ in self.compiled),
+                *((SILENT_EMPTY,) if self.silent_empty else ()))
 
 
 class MarginTracker:
@@ -79,9 +93,10 @@ class MarginTracker:
             v = int(f(env))
             if v < self.smallest.get(label, _FAR + 1):
                 self.smallest[label] = v
-        if pre is not None and post.reservoir_ul == 0 and not post.alarm_empty:
-            self._silent_min += post.t_min - pre.t_min
-        self.smallest[SILENT_EMPTY] = -self._silent_min
+        if self._margins.silent_empty:
+            if pre is not None and post.reservoir_ul == 0 and not post.alarm_empty:
+                self._silent_min += post.t_min - pre.t_min
+            self.smallest[SILENT_EMPTY] = -self._silent_min
 
     def report(self) -> None:
         """Ask Hypothesis to drive every margin down (it maximises, so the negation)."""

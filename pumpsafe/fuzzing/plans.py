@@ -16,7 +16,7 @@ evaluated early; the interpreter still takes the step and has the last word.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
@@ -41,6 +41,24 @@ class Stage:
             env[name] = f(env)
         return all(c(env) for c in self.checks)
 
+    def not_refuted(self, env: dict[str, Value]) -> bool:
+        """False only when a check is already false although some variables it reads may be
+        undrawn: terms evaluate lazily (``when`` takes one branch, ``and``/``or`` stop early),
+        so a check that never touches an undrawn variable is decided. A let or check that
+        does touch one (``KeyError``) is undecided and passes."""
+        for name, f in self.lets:
+            try:
+                env[name] = f(env)
+            except KeyError:
+                env.pop(name, None)
+        for c in self.checks:
+            try:
+                if not c(env):
+                    return False
+            except KeyError:
+                pass
+        return True
+
 
 @dataclass(frozen=True)
 class ParamPlan:
@@ -51,10 +69,31 @@ class ParamPlan:
     domain: tuple[Value, ...] | None
     const_range: tuple[int, int] | None
     stage: Stage
+    # later conjuncts that read this parameter, tried early (may be decided already)
+    ahead: Stage = Stage((), ())
+    # an int range that reads the state or earlier parameters: the lets it needs, its ends
+    bounds: tuple[Stage, Compiled, Compiled] | None = None
+
+    def int_range(self, env: dict[str, Value]) -> tuple[int, int]:
+        """The declared range of an int parameter, evaluated in ``env`` (earlier parameters
+        drawn): the same terms :meth:`Interpreter.param_range` evaluates."""
+        if self.const_range is not None:
+            return self.const_range
+        assert self.bounds is not None
+        lets, lo, hi = self.bounds
+        lets.passes(env)
+        return int(lo(env)), int(hi(env))
+
+    def constrained(self) -> bool:
+        return bool(self.stage.checks or self.ahead.checks)
+
+    def admits(self, env: dict[str, Value]) -> bool:
+        """The value in ``env`` passes this stage and no later conjunct refutes it yet."""
+        return self.stage.passes(env) and self.ahead.not_refuted(env)
 
     def fixed_strategy(self) -> st.SearchStrategy[Value] | None:
         """A strategy Hypothesis can draw before the step (no check, constant range)."""
-        if self.stage.checks:
+        if self.constrained():
             return None
         if self.domain is not None:
             return st.sampled_from(self.domain)
@@ -94,9 +133,63 @@ def plan_rule(rule: Rule, visible: frozenset[str]) -> RulePlan:
     state_guard = tuple(compile_term(t) for t in parts if free_vars(t) <= visible)
     stages = [_stage(rule, [t for t in parts if ready[id(t)] == i and free_vars(t) - visible])
               for i in range(-1, len(names))]
-    params = tuple(ParamPlan(p.name, _domain(p), _const_range(p), stages[i + 1])
+    ahead = [_stage(rule, [t for t in parts if ready[id(t)] > i
+                           and p.name in _reads(t, let_terms)[0]])
+             for i, p in enumerate(rule.params)]
+    params = tuple(ParamPlan(p.name, _domain(p), _const_range(p), stages[i + 1], ahead[i],
+                             _bounds(rule, p))
                    for i, p in enumerate(rule.params))
     return RulePlan(rule.name, params, stages[0], state_guard)
+
+
+def feasible_interval(lo: int, hi: int, test: Callable[[int], bool]) -> tuple[int, int] | None:
+    """An interval ``[a, b]`` inside ``[lo, hi]`` where ``test`` holds at both ends and at every
+    probe, or None when no probe passes.
+
+    Probes ``lo``, ``hi`` and points at powers of two from either end, then moves each end of
+    the first passing probe's run out to where ``ok`` flips, by bisection (exact when the set
+    that passes is an interval, as linear guard conjuncts give). Drawing inside the interval,
+    with its ends favoured, then puts most steps on values the guard accepts and many exactly
+    on its boundaries, where limits bite."""
+    seen: dict[int, bool] = {}
+
+    def ok(v: int) -> bool:
+        hit = seen.get(v)
+        if hit is None:
+            hit = seen[v] = test(v)
+        return hit
+
+    if ok(lo) and ok(hi):  # both ends pass: the whole range (convex)
+        return lo, hi
+    probes = [lo, hi]
+    k = 1
+    while k < hi - lo:
+        probes += (lo + k, hi - k)
+        k *= 2
+    probes.append((lo + hi) // 2)
+    seed = next((v for v in probes if ok(v)), None)
+    if seed is None:
+        return None
+    a = b = seed
+    # grow each end: the furthest passing probe on that side bounds the bisection
+    fail_hi = next((v for v in sorted(x for x in probes if x > b) if not ok(v)), None)
+    if fail_hi is None:
+        b = hi
+    else:
+        b = max([x for x in probes if b <= x < fail_hi] or [b])
+        while fail_hi - b > 1:
+            mid = (b + fail_hi) // 2
+            b, fail_hi = (mid, fail_hi) if ok(mid) else (b, mid)
+    fail_lo = next((v for v in sorted((x for x in probes if x < a), reverse=True)
+                    if not ok(v)), None)
+    if fail_lo is None:
+        a = lo
+    else:
+        a = min([x for x in probes if fail_lo < x <= a] or [a])
+        while a - fail_lo > 1:
+            mid = (a + fail_lo + 1) // 2
+            a, fail_lo = (mid, fail_lo) if ok(mid) else (a, mid)
+    return a, b
 
 
 def _reads(term: Term, lets: Mapping[str, Term]) -> tuple[set[str], list[str]]:
@@ -128,6 +221,16 @@ def _stage(rule: Rule, checks: Sequence[Term]) -> Stage:
     ordered = [n for n in lets if n in needed]
     return Stage(tuple((n, compile_term(lets[n])) for n in ordered),
                  tuple(compile_term(t) for t in checks))
+
+
+def _bounds(rule: Rule, p: RuleParam) -> tuple[Stage, Compiled, Compiled] | None:
+    if p.sort == "bool" or p.choices or _const_range(p) is not None:
+        return None
+    assert p.lo is not None and p.hi is not None
+    lets = dict(rule.lets[:p.after_lets])
+    needed = set(_reads(p.lo, lets)[1]) | set(_reads(p.hi, lets)[1])
+    ordered = tuple((n, compile_term(t)) for n, t in rule.lets[:p.after_lets] if n in needed)
+    return Stage(ordered, ()), compile_term(p.lo), compile_term(p.hi)
 
 
 def _domain(p: RuleParam) -> tuple[Value, ...] | None:
