@@ -220,6 +220,7 @@ class _Run:
             fixed = p.fixed_strategy()
             if fixed is not None:  # nothing to check, a constant range
                 env[p.name] = v = data.draw(fixed, label=p.name)
+                p.stage.passes(env)  # its lets, for the stages after it
             else:
                 drawn = self._draw_one(p, env, data)
                 if drawn is None:
@@ -231,6 +232,7 @@ class _Run:
     @staticmethod
     def _draw_one(p: ParamPlan, env: dict[str, Value], data: st.DataObject) -> Value | None:
         """Draw ``p``; ``env`` gets its value and the lets of its stage."""
+        p.prepare(env)
         if p.domain is not None:
             allowed = [v for v in p.domain if p.admits({**env, p.name: v})]
             if not allowed:

@@ -30,27 +30,39 @@ SMALL_WINDOWS = (15, 255)  # widths of the low-end windows ints are also drawn f
 
 @dataclass(frozen=True)
 class Stage:
-    """What becomes decidable once a parameter is drawn: lets to compute, conjuncts to check."""
+    """What becomes decidable once a parameter is drawn: lets to compute, conjuncts to check.
+
+    ``fixed_lets`` do not read the parameter: :meth:`prepare` computes them once before the
+    candidate values are tried, :meth:`check` then computes only the ``lets`` that do."""
 
     lets: tuple[tuple[str, Compiled], ...]
     checks: tuple[Compiled, ...]
+    fixed_lets: tuple[tuple[str, Compiled], ...] = ()
+    lazy: bool = False  # may read undrawn parameters: a KeyError means undecided
 
     def passes(self, env: dict[str, Value]) -> bool:
-        """Compute the lets into ``env``; true when every check holds."""
-        for name, f in self.lets:
-            env[name] = f(env)
-        return all(c(env) for c in self.checks)
+        """Compute the lets into ``env``; true when every check holds (for a lazy stage:
+        when no check is false yet)."""
+        self.prepare(env)
+        return self.check(env)
 
-    def not_refuted(self, env: dict[str, Value]) -> bool:
-        """False only when a check is already false although some variables it reads may be
-        undrawn: terms evaluate lazily (``when`` takes one branch, ``and``/``or`` stop early),
-        so a check that never touches an undrawn variable is decided. A let or check that
-        does touch one (``KeyError``) is undecided and passes."""
-        for name, f in self.lets:
-            try:
+    def prepare(self, env: dict[str, Value]) -> None:
+        for name, f in self.fixed_lets:
+            if self.lazy:
+                _lazy_let(env, name, f)
+            else:
                 env[name] = f(env)
-            except KeyError:
-                env.pop(name, None)
+
+    def check(self, env: dict[str, Value]) -> bool:
+        if not self.lazy:
+            for name, f in self.lets:
+                env[name] = f(env)
+            return all(c(env) for c in self.checks)
+        # terms evaluate lazily (``when`` takes one branch, ``and``/``or`` stop early), so a
+        # check may be decided before every variable it reads is drawn; one that touches an
+        # undrawn variable (``KeyError``) is undecided and passes
+        for name, f in self.lets:
+            _lazy_let(env, name, f)
         for c in self.checks:
             try:
                 if not c(env):
@@ -58,6 +70,13 @@ class Stage:
             except KeyError:
                 pass
         return True
+
+
+def _lazy_let(env: dict[str, Value], name: str, f: Compiled) -> None:
+    try:
+        env[name] = f(env)
+    except KeyError:
+        env.pop(name, None)
 
 
 @dataclass(frozen=True)
@@ -87,9 +106,15 @@ class ParamPlan:
     def constrained(self) -> bool:
         return bool(self.stage.checks or self.ahead.checks)
 
+    def prepare(self, env: dict[str, Value]) -> None:
+        """Compute the lets that do not depend on this parameter (once per draw)."""
+        self.stage.prepare(env)
+        self.ahead.prepare(env)
+
     def admits(self, env: dict[str, Value]) -> bool:
-        """The value in ``env`` passes this stage and no later conjunct refutes it yet."""
-        return self.stage.passes(env) and self.ahead.not_refuted(env)
+        """The value in ``env`` passes this stage and no later conjunct refutes it yet
+        (after :meth:`prepare`)."""
+        return self.stage.check(env) and self.ahead.check(env)
 
     def fixed_strategy(self) -> st.SearchStrategy[Value] | None:
         """A strategy Hypothesis can draw before the step (no check, constant range)."""
@@ -131,11 +156,16 @@ def plan_rule(rule: Rule, visible: frozenset[str]) -> RulePlan:
     parts: tuple[Term, ...] = rule.guard.args if rule.guard.op == "and" else (rule.guard,)
     ready = {id(t): _ready_at(t, names, let_terms) for t in parts}
     state_guard = tuple(compile_term(t) for t in parts if free_vars(t) <= visible)
-    stages = [_stage(rule, [t for t in parts if ready[id(t)] == i and free_vars(t) - visible])
+    stages = [_stage(rule, [t for t in parts if ready[id(t)] == i and free_vars(t) - visible],
+                     names[i] if i >= 0 else None)
               for i in range(-1, len(names))]
-    ahead = [_stage(rule, [t for t in parts if ready[id(t)] > i
-                           and p.name in _reads(t, let_terms)[0]])
-             for i, p in enumerate(rule.params)]
+    ahead = []
+    for i, p in enumerate(rule.params):
+        undrawn = frozenset(names[i + 1:])
+        memo: dict[int, bool] = {}
+        later = [t for t in parts if ready[id(t)] > i and p.name in _reads(t, let_terms)[0]
+                 and _decidable(t, undrawn, let_terms, memo)]
+        ahead.append(_stage(rule, later, p.name, undrawn, memo))
     params = tuple(ParamPlan(p.name, _domain(p), _const_range(p), stages[i + 1], ahead[i],
                              _bounds(rule, p))
                    for i, p in enumerate(rule.params))
@@ -211,7 +241,10 @@ def _ready_at(term: Term, params: Sequence[str], lets: Mapping[str, Term]) -> in
     return max((i for i, n in enumerate(params) if n in reads), default=-1)
 
 
-def _stage(rule: Rule, checks: Sequence[Term]) -> Stage:
+def _stage(rule: Rule, checks: Sequence[Term], param: str | None,
+           undrawn: frozenset[str] | None = None, memo: dict[int, bool] | None = None) -> Stage:
+    """The stage of ``checks``; with ``undrawn`` a lazy stage (see :meth:`Stage.check`) that
+    leaves out the lets no evaluation can compute yet."""
     lets = dict(rule.lets)
     needed: list[str] = []
     for t in checks:
@@ -219,8 +252,39 @@ def _stage(rule: Rule, checks: Sequence[Term]) -> Stage:
             if n not in needed:
                 needed.append(n)
     ordered = [n for n in lets if n in needed]
-    return Stage(tuple((n, compile_term(lets[n])) for n in ordered),
-                 tuple(compile_term(t) for t in checks))
+    if undrawn is not None:
+        assert memo is not None
+        ordered = [n for n in ordered if _decidable(lets[n], undrawn, lets, memo)]
+    dependent = {n for n in ordered if param is not None and param in _reads(lets[n], lets)[0]}
+    return Stage(tuple((n, compile_term(lets[n])) for n in ordered if n in dependent),
+                 tuple(compile_term(t) for t in checks),
+                 tuple((n, compile_term(lets[n])) for n in ordered if n not in dependent),
+                 undrawn is not None)
+
+
+def _decidable(term: Term, undrawn: frozenset[str], lets: Mapping[str, Term],
+               memo: dict[int, bool]) -> bool:
+    """Whether some evaluation of ``term`` (compiled terms are lazy: ``when`` evaluates one
+    branch, ``and``/``or`` start with their first argument) reads no ``undrawn`` variable."""
+    hit = memo.get(id(term))
+    if hit is not None:
+        return hit
+    op, args = term.op, term.args
+    if op == "const":
+        out = True
+    elif op == "var":
+        name = str(term.payload)
+        out = name not in undrawn and (name not in lets
+                                       or _decidable(lets[name], undrawn, lets, memo))
+    elif op == "ite":
+        c, t, e = (_decidable(a, undrawn, lets, memo) for a in args)
+        out = c and (t or e)
+    elif op in ("and", "or"):
+        out = _decidable(args[0], undrawn, lets, memo)
+    else:
+        out = all(_decidable(a, undrawn, lets, memo) for a in args)
+    memo[id(term)] = out
+    return out
 
 
 def _bounds(rule: Rule, p: RuleParam) -> tuple[Stage, Compiled, Compiled] | None:
