@@ -21,12 +21,14 @@ def main() -> None:
     ap.add_argument("--device", default=None)
     ap.add_argument("--hazard", action="append", default=[])
     ap.add_argument("-j", type=int, default=2)
-    ap.add_argument("--timeout", type=float, default=30.0)
+    ap.add_argument("--timeout", type=float, default=120.0)
+    ap.add_argument("--rlimit", type=int, default=15_000_000)
     ap.add_argument("--max-order", type=int, default=3)
-    ap.add_argument("--budget", type=float, default=240.0)
+    ap.add_argument("--budget", type=float, default=900.0)
     args = ap.parse_args()
     device = load_device(args.device)
-    opts = CutSetOptions(args.max_order, args.timeout, budget_s=args.budget, workers=args.j)
+    opts = CutSetOptions(args.max_order, args.timeout, budget_s=args.budget, workers=args.j,
+                         rlimit=args.rlimit)
     rows = []
     for hazard in args.hazard or HAZARDS:
         start = time.monotonic()

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+import z3
 from pumpsafe.model.device import Device
 from pumpsafe.model.rules import PumpModel, build_model
 from pumpsafe.model.state import FAULTS
@@ -105,15 +106,18 @@ class HazardCutSets:
 
 @dataclass(frozen=True)
 class CutSetOptions:
-    """Search limits: ``timeout_s`` per engine query, ``depth`` for BMC, ``budget_s`` per
-    requirement (what was found is kept when it runs out), ``max_order`` the order the result is
-    judged complete to, ``workers`` child processes."""
+    """Search limits. ``rlimit`` is Z3's deterministic resource budget per solver call (so a
+    result cannot change with the machine's load, and reports stay byte-identical);
+    ``timeout_s`` (per engine query) and ``budget_s`` (per requirement; what was found is kept
+    when it runs out) are wall-clock safety nets only. ``depth`` bounds BMC; ``max_order`` is the
+    order the result is judged complete to; ``workers`` child processes."""
 
     max_order: int = 3
-    timeout_s: float = 30.0
+    timeout_s: float = 120.0
     depth: int = 12
-    budget_s: float = 240.0
+    budget_s: float = 900.0
     workers: int = 2
+    rlimit: int = 15_000_000
 
 
 def minimal_transversals(family: Iterable[FaultSet]) -> list[FaultSet]:
@@ -159,8 +163,10 @@ class _Search:
         known = known_violation(self.model, self.req, perms, self.scenarios)
         if known is not None:  # a known counterexample scenario replays: no solver needed
             return "unsafe", known[0], ""
-        # a short bounded search to full depth first: most violations here are shallow
-        quick = self._check("bmc", perms, min(self.opts.timeout_s / 8, 3.0, left))
+        # a bounded search on a small budget first: the violations here are mostly shallow,
+        # and Spacer may spend its whole budget before it refutes
+        quick = self._check("bmc", perms, max(1.0, min(self.opts.timeout_s, left)),
+                            self.opts.rlimit // 8)
         if quick.verdict == "violated" and quick.trace is not None:
             return "unsafe", quick.trace, ""
         left = self.deadline - time.monotonic()
@@ -178,10 +184,13 @@ class _Search:
             return "unsafe", r.trace, ""
         return "unknown", None, r.reason or r.verdict
 
-    def _check(self, engine: str, perms: dict[str, bool], timeout_s: float) -> CheckResult:
+    def _check(self, engine: str, perms: dict[str, bool], timeout_s: float,
+               rlimit: int | None = None) -> CheckResult:
         """One engine query in its own process: Z3 can crash or hang, and that must cost one
         query (``unknown``), not the search."""
         def run() -> CheckResult:
+            # this process only (it is a fork); Z3 counts the budget per solver call
+            z3.set_param("rlimit", rlimit or self.opts.rlimit)
             return check_requirement(self.model, self.req, engine, timeout_s, self.opts.depth,
                                      perms)
 

@@ -23,8 +23,9 @@ from pumpsafe.proofs.verify import Options, verify
 @click.option("--trees", "trees_dir", type=click.Path(file_okay=False), default=None,
               help="Folder of the authored MEF trees (default: beside the register).")
 @click.option("--json", "json_out", default=None, help="Write JSON to FILE, or '-' for stdout.")
-@click.option("--timeout", "timeout_s", type=click.FloatRange(0.1, 86_400), default=30.0,
-              show_default=True, help="Time limit per solver query, in seconds.")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(0.1, 86_400), default=120.0,
+              show_default=True, help="Wall-clock safety net per solver query, in seconds "
+              "(the cut-set search is budgeted by Z3's deterministic rlimit).")
 @click.option("--max-order", type=click.IntRange(0, 13), default=3, show_default=True,
               help="Order the model-derived cut sets are judged complete to.")
 @click.option("--no-derive", is_flag=True, help="Skip the model-derived cut sets.")
@@ -42,7 +43,7 @@ def hazards_command(device_path: str | None, register_path: str | None, trees_di
     inputs = prepare(device, register_path, trees_dir)  # bad input fails before any proof
     err = json_out == "-"
     click.echo("verifying the catalogue ...", err=True)
-    report = verify(device, Options("spacer", max(timeout_s, 30.0), 12, workers, (), False))
+    report = verify(device, Options("spacer", min(timeout_s, 60.0), 12, workers, (), False))
     doc = risk_file(device, report, register_path, trees_dir,
                     CutSetOptions(max_order, timeout_s, 12, workers=workers), not no_derive,
                     progress=lambda m: click.echo(m, err=True), inputs=inputs)

@@ -1,8 +1,9 @@
 """``pumpsafe report`` as a library call: verify, analyse, render, write every file at once.
 
-Steps: load the device; verify it (:func:`pumpsafe.proofs.verify.verify`); build the risk file
-with :func:`pumpsafe.pipeline.risk_file` when this build has it (else the hazard sections are left
-out with a note); analyse every fault tree; build the ``pumpsafe.report/1`` document; render the
+Steps: load the device and check every input (register, trees, fault data) before any proof;
+verify it (:func:`pumpsafe.proofs.verify.verify`); build the risk file with
+:func:`pumpsafe.pipeline.risk_file` (register, evidence, model-derived cut sets, disagreements);
+analyse every fault tree; build the ``pumpsafe.report/1`` document; render the
 formats asked for; write them, plus ``timings.json`` (the one file with wall-clock times), with
 :func:`pumpsafe.reports.output.write_report`.
 """
@@ -10,8 +11,6 @@ formats asked for; write them, plus ``timings.json`` (the one file with wall-clo
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import importlib.util
 import json
 import os
 import time
@@ -23,6 +22,7 @@ from typing import Any
 from pumpsafe.hazards import read_mef
 from pumpsafe.model.device import Device, load_device
 from pumpsafe.model.errors import InputError
+from pumpsafe.proofs.cutsets import CutSetOptions
 from pumpsafe.proofs.verify import Options, Report, Verdict, verify
 from pumpsafe.reports.document import ReportInputs, build_document, exit_code
 from pumpsafe.reports.fault_trees import AnalyzedTree, analyze_file, tree_files
@@ -32,6 +32,8 @@ from pumpsafe.reports.mef_out import model_xml
 from pumpsafe.reports.output import Content, check_out_dir, write_report
 from pumpsafe.reports.pdf import render_pdf
 from pumpsafe.reports.verify_output import report_junit
+
+from pumpsafe.pipeline import prepare, risk_file
 
 FILES = {"html": "report.html", "pdf": "report.pdf", "md": "summary.md", "json": "report.json",
          "junit": "junit.xml", "mef": "model.xml"}
@@ -80,21 +82,18 @@ def source_date_epoch() -> int | None:
     return int(raw)
 
 
-def risk_document(device: Device, report: Report, register: str | None, trees_dir: str | None
-                  ) -> tuple[Mapping[str, Any] | None, str]:
-    """The risk file from :func:`pumpsafe.pipeline.risk_file`, or None and why it is missing."""
-    function = None
-    if importlib.util.find_spec("pumpsafe.pipeline") is not None:
-        function = getattr(importlib.import_module("pumpsafe.pipeline"), "risk_file", None)
-    if function is None:
-        if register is not None:
-            raise InputError(register, "--register", "this pumpsafe build has no hazard "
-                             "analysis (pumpsafe.pipeline.risk_file)", "leave --register out")
-        return None, ("The hazard analysis (pumpsafe.pipeline.risk_file) is not available in "
-                      "this build: the risk matrices, hazard register and traceability are left "
-                      "out.")
-    risk: Mapping[str, Any] = function(device, report, register_path=register,
-                                       trees_dir=trees_dir)
+def risk_document(device: Device, report: Report, register: str | None, trees_dir: str | None,
+                  workers: int = 2) -> tuple[Mapping[str, Any] | None, str]:
+    """The risk file (:func:`pumpsafe.pipeline.risk_file`) and a note (empty: nothing left out);
+    a device file without fault data (``[fault_tree]``) gets the report without hazard sections
+    and a note saying why."""
+    if "fault_tree" not in device.document:
+        return None, ("This device file has no [fault_tree] table (the basic event of every "
+                      "model fault), so the hazard analysis, risk matrices and traceability are "
+                      "left out; copy the table from the reference device and adapt it.")
+    risk: Mapping[str, Any] = risk_file(device, report, register_path=register,
+                                        trees_dir=trees_dir,
+                                        cutsets=CutSetOptions(workers=max(1, workers)))
     return risk, ""
 
 
@@ -104,6 +103,9 @@ def check_inputs(request: ReportRequest) -> None:
     if request.register is not None and not Path(request.register).is_file():
         raise InputError(request.register, "--register", "file not found",
                          "give the path of a hazard register file")
+    device = load_device(request.device_path)
+    if "fault_tree" in device.document:
+        prepare(device, request.register, request.trees_dir)
     for tree_file in tree_files(request.trees_dir):
         read_mef([tree_file.path])
 
@@ -151,7 +153,8 @@ def run_report(request: ReportRequest, progress: Progress | None = None) -> Repo
     check_inputs(request)
     verification = _verify(device, request.verify_options, progress, clock)
     started = time.perf_counter()
-    risk, note = risk_document(device, verification, request.register, request.trees_dir)
+    risk, note = risk_document(device, verification, request.register, request.trees_dir,
+                               request.verify_options.workers)
     clock.laps["hazards"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
     trees = analyze_trees(request.trees_dir, risk)

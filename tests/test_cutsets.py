@@ -49,7 +49,7 @@ def test_settled_up_to() -> None:
 
 @pytest.fixture(scope="module")
 def withdrawal() -> HazardCutSets:
-    return minimal_cut_sets(load_device(), "HZ-WD", CutSetOptions(timeout_s=20, workers=2),
+    return minimal_cut_sets(load_device(), "HZ-WD", CutSetOptions(workers=2),
                             candidates=CANDIDATES)
 
 

@@ -12,9 +12,6 @@ from xml.etree import ElementTree as ET
 import pytest
 from click.testing import CliRunner
 from pumpsafe.hazards import read_mef, top_gates
-from pumpsafe.model.device import load_device
-from pumpsafe.model.errors import InputError
-from pumpsafe.proofs.verify import Report
 from pumpsafe.reports import build
 from pumpsafe.reports.build import FILES
 from report_support import DEVICE, build_small, hazards_fixture, small_trees
@@ -152,17 +149,6 @@ def test_source_date_epoch_sets_the_date(tmp_path: Path, monkeypatch: pytest.Mon
     assert "2023-11-14T22:13:20Z" in html and "no hazards &lt;here&gt;" in html
 
 
-def test_without_a_pipeline_the_hazard_sections_are_left_out_with_a_note(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(build.importlib.util, "find_spec", lambda _name: None)
-    device = load_device(DEVICE)
-    report = Report(device, [], {}, "skipped")
-    risk, note = build.risk_document(device, report, None, None)
-    assert risk is None and "not available" in note
-    with pytest.raises(InputError, match="--register"):
-        build.risk_document(device, report, "register.toml", None)
-
-
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": ""}
     return subprocess.run([sys.executable, "-m", "pumpsafe", "report", *args], cwd=cwd,
@@ -172,6 +158,7 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_cli_exit_code_and_where_the_report_is(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(build, "risk_document", lambda *_a: (hazards_fixture(), ""))
+    monkeypatch.setattr(build, "prepare", lambda *_a: None)
     monkeypatch.chdir(tmp_path)
     done = CliRunner().invoke(report_command, [
         "--only", "SR-WD-01", "--no-sanity", "--format", "json,md", "--trees",
@@ -195,3 +182,20 @@ def test_cli_bad_input_is_one_clear_line_and_exit_2(tmp_path: Path, args: tuple[
     assert "Traceback" not in done.stderr and needle in done.stderr
     assert done.stderr.startswith("pumpsafe report: error:")
     assert not (tmp_path / "rep").exists() or not any((tmp_path / "rep").iterdir())
+
+
+def test_the_real_risk_file_renders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipeline's own document (not the fixture) goes through every format; the cut-set
+    search is skipped here for time (tests/test_cutsets.py covers it)."""
+    from pumpsafe.pipeline import risk_file
+
+    monkeypatch.setattr(build, "risk_document", lambda device, report, *_a: (
+        risk_file(device, report, derive=False), ""))
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(report_command, [
+        "--only", "SR-WD-01", "--no-sanity", "--format", "html,json,md", "--out", "rep"])
+    assert done.exit_code == 0, done.output
+    html = (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
+    assert "RC-OD-01" in html and "HZ-INF" in html and "not proved: procedure control" in html
+    doc = json.loads((tmp_path / "rep" / "report.json").read_text(encoding="utf-8"))
+    assert doc["hazards"] is not None
