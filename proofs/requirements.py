@@ -148,8 +148,11 @@ def catalogue(device: Device) -> tuple[Requirement, ...]:
             premise=S.delivered_day_ng > 0,
             assumes_absent=("overinfusion", "catheter_occlusion", "catheter_kink", "cap_injection",
                             "conc_entry_error"),
-            sources=("A-05", "D-03"), note="Proved through the commanded-drug day counter of the "
-            "daily limiter; allows one unit of rounding (1 uL at the highest concentration)."),
+            sources=("A-05", "D-03"), note="Violated on the reference device: the daily limiter "
+            "counts boluses against the commanded-drug day counter but does not cap the basal "
+            "rate, and a flex schedule moved between segments inside one day window delivers up "
+            "to twice the maximum (scenario flex-reprogramming). Allows one unit of rounding "
+            "(1 uL at the highest concentration)."),
         Requirement(
             "SR-OD-03", ("HZ-OD", "HZ-CONC"), "The motor rate shall be the prescribed dose "
             "converted with the concentration actually in the reservoir: drug in the reservoir "
