@@ -25,6 +25,7 @@ def main() -> None:
     ap.add_argument("--rlimit", type=int, default=15_000_000)
     ap.add_argument("--max-order", type=int, default=3)
     ap.add_argument("--budget", type=float, default=900.0)
+    ap.add_argument("-v", action="store_true", help="per-requirement progress")
     args = ap.parse_args()
     device = load_device(args.device)
     opts = CutSetOptions(args.max_order, args.timeout, budget_s=args.budget, workers=args.j,
@@ -32,7 +33,9 @@ def main() -> None:
     rows = []
     for hazard in args.hazard or HAZARDS:
         start = time.monotonic()
-        found = minimal_cut_sets(device, hazard, opts)
+        found = minimal_cut_sets(device, hazard, opts,
+                                 progress=(lambda m: print("   ", m, flush=True)) if args.v
+                                 else None)
         wall = time.monotonic() - start
         rows.append((hazard, wall, found))
         sets = "; ".join("{" + ", ".join(c.faults) + "}" + ("" if c.minimal else "?")

@@ -33,7 +33,8 @@ def _tree_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
     out = _filled(entry, {"name": "", "hazard": "", "file": "", "top": "", "authored": None,
                           "derived": {}, "disagreement": {}})
     derived = _filled(out["derived"], {"complete": False, "complete_up_to": None, "note": "",
-                                       "cut_sets": []})
+                                       "cut_sets": [], "status": "", "fta": None,
+                                       "fault_free_violations": []})
     derived["note"] = derived["note"] or "; ".join(str(n) for n in derived.get("notes", []))
     derived["cut_sets"] = [_cut_set(c) for c in derived["cut_sets"]]
     out["derived"] = derived
