@@ -150,3 +150,17 @@ def test_step_checks_agree_with_the_monitor(monkeypatch: pytest.MonkeyPatch) -> 
     find_violation(build_machine(specs), settings(settings.default, derandomize=True,
                                                   database=None, max_examples=40))
     assert compared[0] > 100
+
+
+def test_engines_shared_across_device_ranges_match_fresh_ones() -> None:
+    from pumpsafe.model.interpreter import Interpreter
+
+    ctx = build_machine(REFERENCE_SPECS[0]).contexts[0]
+    (var,) = ctx.model.device_ranges
+    for value in (0, 77, 200, 5):
+        interp, monitor = ctx.engines({var: value})
+        fresh = Interpreter(ctx.model, {var: value})
+        assert interp.resolved == fresh.resolved == monitor.resolved
+        assert interp.initial_state() == fresh.initial_state()
+    with pytest.raises(ValueError, match="outside"):
+        ctx.engines({var: 201})

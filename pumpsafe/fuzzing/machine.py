@@ -18,6 +18,7 @@ another's.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -146,8 +147,17 @@ class _Context:
         key = tuple(by_var[v] for v, _ in self.ranged)
         hit = self._engines.get(key)
         if hit is None:
-            interp = Interpreter(self.model, by_var)
-            monitor = Monitor(self.spec.requirements, self.rule_names, interp.resolved)
+            if not self._engines:
+                interp = Interpreter(self.model, by_var)
+                monitor = Monitor(self.spec.requirements, self.rule_names, interp.resolved)
+            else:  # the compiled terms read device values from the environment: share them
+                for var, (lo, hi) in self.model.device_ranges.items():
+                    if not lo <= by_var[var] <= hi:
+                        raise ValueError(f"{var}={by_var[var]} is outside [{lo}, {hi}]")
+                first_interp, first_monitor = next(iter(self._engines.values()))
+                interp, monitor = copy.copy(first_interp), copy.copy(first_monitor)
+                interp.resolved = {k: int(by_var[k]) for k in sorted(self.model.device_ranges)}
+                monitor.resolved = dict(interp.resolved)
             hit = self._engines[key] = (interp, monitor)
         return hit
 
