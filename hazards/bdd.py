@@ -20,7 +20,6 @@ after the build runs on our own flat arrays (:mod:`pumpsafe.hazards.flat`).
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,31 +49,20 @@ def _atleast(manager: Any, args: list[Any], k: int) -> Any:
     # row[j] = at least j of the remaining arguments; built from the last argument backwards.
     row = [manager.true] + [manager.false] * k
     for arg in reversed(args):
-        row = [manager.true] + [manager.ite(arg, row[j - 1], row[j]) for j in range(1, k + 1)]
+        row = [manager.true] + [
+            manager.apply("ite", arg, row[j - 1], row[j]) for j in range(1, k + 1)
+        ]
     return row[k]
 
 
-def _no_check() -> None:
-    pass
-
-
-def _combine(manager: Any, gate: Gate, args: list[Any], check: Callable[[], None]) -> Any:
-    if gate.op == "and":
-        result = manager.true
-        for arg in args:
-            result &= arg
-            check()
-    elif gate.op == "or":
-        result = manager.false
-        for arg in args:
-            result |= arg
-            check()
-    elif gate.op == "xor":
-        result = manager.false
-        for arg in args:
-            result = manager.apply("xor", result, arg)
-    else:  # atleast
-        result = _atleast(manager, args, gate.k)
+def _combine(manager: Any, gate: Gate, args: list[Any]) -> Any:
+    """``gate.op`` over ``args``. ``manager.apply`` (not ``&``/``|``), because it raises when CUDD
+    gives up on its memory limit (``Function.__and__`` would wrap the NULL result)."""
+    if gate.op == "atleast":
+        return _atleast(manager, args, gate.k)
+    result = manager.true if gate.op == "and" else manager.false
+    for arg in args:
+        result = manager.apply(gate.op, result, arg)
     return result
 
 
@@ -84,6 +72,10 @@ class _OverBudget(Exception):
 
 SMALL_ENOUGH = 40_000
 """A BDD of at most this many nodes is kept as built: neither another order nor sifting pays."""
+
+BYTES_PER_NODE = 100
+"""Memory allowed per node of a budget: a node is 32 bytes, plus its share of CUDD's unique
+table and computed table (measured: a cap of 50 MB stops a fresh manager near 520 000 nodes)."""
 
 NODE_BUDGET = 1_000_000
 """Live nodes (CUDD's count, intermediate results included) past which the first candidate order
@@ -120,40 +112,44 @@ def build_formula_bdd(
     ``order`` gives the variable order (top level first) and is used as given. By default two
     static orders, ``first()`` (by default
     :func:`~pumpsafe.hazards.ordering.largest_first_order`) and
-    :func:`~pumpsafe.hazards.ordering.depth_first_order`, are tried in rounds of growing live-node
-    budgets: both at :data:`NODE_BUDGET` / 5 (das9207: 8 715 nodes depth-first against 834 997),
-    then ``first()`` at :data:`NODE_BUDGET` and depth-first at 1.5 times it, and when both were
-    abandoned ``first()`` with no budget (cea9601: 1.3 million nodes against 2.4 million). Once
-    one BDD is kept (and is larger than :data:`SMALL_ENOUGH` nodes), the other order is abandoned
-    past 1.5 times its size. The smaller
-    BDD is then improved by CUDD's group sifting limited to :data:`SIFT_SWAPS` swaps and a growth of
-    :data:`SIFT_GROWTH` per variable move. Every step is deterministic.
+    :func:`~pumpsafe.hazards.ordering.depth_first_order`, are tried under live-node budgets
+    (a CUDD memory cap, see :func:`_build`). First both at :data:`NODE_BUDGET` / 5, the second
+    capped at 1.5 times the first one's size when that was kept (das9207: 8 715 nodes
+    depth-first against 834 997), and the smaller kept. When neither fits, the first BDD that
+    fits is kept in this sequence: depth-first at :data:`NODE_BUDGET` / 2 (edf9202: 416 675
+    nodes, against 4.1 million largest-first, which used to cost 10 s to find out), ``first()``
+    at :data:`NODE_BUDGET` (edfpa14o, edfpa14q), depth-first at 1.5 times it, and ``first()``
+    with no budget (cea9601: 1.3 million nodes against 2.4 million). A BDD larger than
+    :data:`SMALL_ENOUGH` is then improved by CUDD's group sifting limited to
+    :data:`SIFT_SWAPS` swaps and a growth of :data:`SIFT_GROWTH` per variable move. Every step
+    is deterministic.
     """
     if order is not None:
         return _build(formula, order, None)
     largest = first or (lambda: largest_first_order(formula))
     deep = lambda: depth_first_order(formula)  # noqa: E731
-    attempts = [(largest, NODE_BUDGET // 5), (deep, NODE_BUDGET // 5), (largest, NODE_BUDGET),
-                (deep, 3 * NODE_BUDGET // 2), (largest, None)]
     best: TopBdd | None = None
-    finished: set[Callable[[], list[str]]] = set()
-    for make, budget in attempts:
-        if make in finished:
-            continue
+    for make, budget in ((largest, NODE_BUDGET // 5), (deep, NODE_BUDGET // 5)):
         if best is not None:
-            if budget is None:
-                break
             budget = min(budget, 3 * len(best.root) // 2)
         try:
             built = _build(formula, make(), budget)
         except _OverBudget:
             continue
-        finished.add(make)
         if best is None or len(built.root) < len(best.root):
             best = built
         if len(best.root) <= SMALL_ENOUGH:
             return best
-    assert best is not None  # the last order is tried with no budget when none was kept
+    rounds = ((deep, NODE_BUDGET // 2), (largest, NODE_BUDGET), (deep, 3 * NODE_BUDGET // 2))
+    for make, budget in rounds:
+        if best is not None:
+            break
+        try:
+            best = _build(formula, make(), budget)
+        except _OverBudget:
+            continue
+    if best is None:
+        best = _build(formula, largest(), None)
     _sift(best)
     return best
 
@@ -170,39 +166,49 @@ def _sift(built: TopBdd) -> None:
 def _build(formula: Formula, variables: list[str], budget: int | None) -> TopBdd:
     """Gate BDDs children-first without recursion, each released after its last use.
 
-    With a ``budget``, CUDD's live-node count is read after an AND/OR step when 20 ms have
-    passed since the last reading (a reading costs about 2 ms) and :class:`_OverBudget` raised
-    past it. Only when to look depends on time; the BDD built never does.
+    With a ``budget`` (live nodes), CUDD's memory is capped at what the manager holds plus
+    :data:`BYTES_PER_NODE` per node of the budget: CUDD then abandons the operation that would
+    pass it (even a single AND that blows up, which a check between operations cannot stop)
+    and :class:`_OverBudget` is raised. The cap depends only on the formula and the order, so
+    whether an order is abandoned is deterministic. (Sifting the live BDDs at the cap and going
+    on, a budget-triggered dynamic reordering, did not finish nus9601 in 5 minutes either.)
     """
     manager = cudd.BDD()
     manager.configure(reordering=False)
     manager.declare(*variables)
+    _cap(manager, budget)
     done: dict[int, Any] = {0: manager.true}
     for i, name in enumerate(formula.events):
         done[i + 1] = manager.var(name)
     waiting = parent_counts(formula)
-    next_check = time.perf_counter()
-
-    def check() -> None:
-        nonlocal next_check
-        if budget is not None and time.perf_counter() >= next_check:
-            if _live_nodes(manager) > budget:
-                raise _OverBudget(budget)
-            next_check = time.perf_counter() + 0.02
-
     for node, gate in formula.gates.items():  # children first
         args = [~done[a >> 1] if a & 1 else done[a >> 1] for a in gate.args]
-        done[node] = _combine(manager, gate, args, check)
+        try:
+            done[node] = _combine(manager, gate, args)
+        except RuntimeError as error:  # CUDD's NULL result: the memory cap was reached
+            if budget is None:
+                raise
+            raise _OverBudget(budget) from error
         for a in gate.args:
             if a >> 1 in waiting:
                 waiting[a >> 1] -= 1
                 if waiting[a >> 1] == 0:
                     del done[a >> 1]
+    manager.configure(max_memory=_UNLIMITED)
     root = done[formula.root >> 1]
     return TopBdd(manager, ~root if formula.root & 1 else root, list(variables))
 
 
-def _live_nodes(manager: Any) -> int:
+def _cap(manager: Any, budget: int | None) -> None:
+    if budget is not None:
+        manager.configure(max_memory=_memory_in_use(manager) + BYTES_PER_NODE * budget)
+
+
+_UNLIMITED = 2**64 - 1
+"""CUDD's default ``max_memory`` (no cap)."""
+
+
+def _memory_in_use(manager: Any) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # dd warns that the 'mem' entry changed units
-        return int(manager.statistics()["n_nodes"])
+        return int(manager.statistics()["mem"])

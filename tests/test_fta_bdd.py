@@ -1,0 +1,50 @@
+"""BDD construction: the node budget (CUDD memory cap) and the order attempts keep the function."""
+
+from __future__ import annotations
+
+import pytest
+from pumpsafe.hazards import bdd
+from pumpsafe.hazards.preprocess import Formula, Gate
+
+PAIRS = 18
+
+
+def _pairs_formula() -> Formula:
+    """OR over i of (x_i AND y_i): linear in the order x0 y0 x1 y1 ..., about 2^PAIRS nodes in
+    the order x0 .. x17 y0 .. y17."""
+    events = tuple(f"x{i}" for i in range(PAIRS)) + tuple(f"y{i}" for i in range(PAIRS))
+    gates: dict[int, Gate] = {}
+    node = len(events) + 1
+    terms = []
+    for i in range(PAIRS):
+        gates[node] = Gate("and", (2 * (i + 1), 2 * (PAIRS + i + 1)))
+        terms.append(2 * node)
+        node += 1
+    gates[node] = Gate("or", tuple(terms))
+    return Formula(events, gates, 2 * node)
+
+
+BAD_ORDER = [f"x{i}" for i in range(PAIRS)] + [f"y{i}" for i in range(PAIRS)]
+GOOD_ORDER = [name for i in range(PAIRS) for name in (f"x{i}", f"y{i}")]
+
+
+def test_the_memory_cap_abandons_a_blowing_up_order() -> None:
+    formula = _pairs_formula()
+    with pytest.raises(bdd._OverBudget):
+        bdd._build(formula, BAD_ORDER, 20_000)
+    assert len(bdd._build(formula, GOOD_ORDER, 20_000).root) == 2 * PAIRS + 1
+
+
+def test_the_manager_is_uncapped_after_a_build() -> None:
+    built = bdd._build(_pairs_formula(), GOOD_ORDER, 20_000)
+    assert built.manager.configure()["max_memory"] == bdd._UNLIMITED
+    blowup = built.manager.false
+    for i in range(PAIRS):  # the bad order's function, built in the kept manager: no cap left
+        blowup = built.manager.apply("or", blowup, built.manager.var(f"x{i}"))
+    assert blowup != built.manager.false
+
+
+def test_default_attempts_fall_back_from_a_blowing_up_first_order() -> None:
+    """The first candidate order blows up; the depth-first one (x_i next to y_i) is kept."""
+    built = bdd.build_formula_bdd(_pairs_formula(), first=lambda: BAD_ORDER)
+    assert len(built.root) == 2 * PAIRS + 1
