@@ -179,7 +179,7 @@ def analyze(tree: FaultTree, options: FtaOptions, source: str = "<tree>") -> Fta
     clock.lap("approximations")
     cut_sets, note = positive, ""
     if not coherent:
-        primes, note = _primes(built.manager, built.root, names, p, options)
+        primes, note = _primes(built.manager, built.root, names, p, options, flat.size - 1)
         cut_sets = primes if primes is not None else positive
         clock.lap("prime_implicants")
     importance = None
@@ -210,8 +210,19 @@ def analyze(tree: FaultTree, options: FtaOptions, source: str = "<tree>") -> Fta
 
 
 def _primes(
-    manager: object, root: object, names: tuple[str, ...], p: list[float], options: FtaOptions
+    manager: object,
+    root: object,
+    names: tuple[str, ...],
+    p: list[float],
+    options: FtaOptions,
+    bdd_nodes: int,
 ) -> tuple[CutSetFamily | None, str]:
+    """Prime implicants within ``options.prime_budget`` sub-functions. Every internal node of
+    the BDD is one of them, so a BDD of more internal nodes than the budget is not tried
+    (cea9601: about 70 000 nodes, 4 s saved)."""
+    if bdd_nodes > options.prime_budget:
+        exceeded = f"more than {options.prime_budget} sub-functions: the BDD has {bdd_nodes}"
+        return None, f"prime implicants not computed ({exceeded}); listing minimal cut sets"
     zdd = Zdd(2 * len(names))
     try:
         primes = prime_implicants(manager, root, zdd, options.prime_budget)

@@ -78,18 +78,20 @@ BYTES_PER_NODE = 100
 table and computed table (measured: a cap of 50 MB stops a fresh manager near 520 000 nodes)."""
 
 NODE_BUDGET = 1_000_000
-"""Live nodes (CUDD's count, intermediate results included) past which the first candidate order
-is abandoned."""
+"""Unit of the live-node budgets (intermediate results included) under which the candidate
+orders are tried (see :func:`build_formula_bdd`)."""
 
 SIFT_SWAPS = 60_000
 """Variable swaps allowed to CUDD's sifting on a BDD larger than :data:`SMALL_ENOUGH` (this does
 not bound its time on a BDD of a million nodes: cea9601 takes about 13 s)."""
 
-SIFT_GROWTH = (1.02, 1.1)
+SIFT_GROWTH = (1.01, 1.1)
 """CUDD's ``max_growth`` in two sifting rounds: a variable stops moving in one direction once
-the BDD has grown by this factor. A first round at 1.02 is cheap on a large BDD (edfpa14o:
-477 769 -> 25 816 nodes in 3.1 s, against 8.4 s down to 25 127 at 1.1; cea9601: 1 326 641 ->
-221 615 in 13 s, against about 45 s); a second round at 1.1 then runs on the smaller BDD."""
+the BDD has grown by this factor. A first round at 1.01 is cheap on a large BDD and a second
+round at 1.1 then runs on the smaller BDD. Measured (load about 2, seconds for both rounds,
+final nodes), 1.01 against 1.02 first: cea9601 10.1 s / 71 834 against 12.7 s / 69 139;
+edfpa14o 1.8 s / 6 371 against 2.2 s / 5 968; edfpa14q 1.1 s / 7 271 against 1.3 s / 10 138
+(1.1 alone: about 45 s on cea9601)."""
 
 
 def build_bdd(tree: FaultTree, top: str, order: list[str] | None = None) -> TopBdd:
@@ -118,8 +120,9 @@ def build_formula_bdd(
     depth-first against 834 997), and the smaller kept. When neither fits, the first BDD that
     fits is kept in this sequence: depth-first at :data:`NODE_BUDGET` / 2 (edf9202: 416 675
     nodes, against 4.1 million largest-first, which used to cost 10 s to find out), ``first()``
-    at :data:`NODE_BUDGET` (edfpa14o, edfpa14q), depth-first at 1.5 times it, and ``first()``
-    with no budget (cea9601: 1.3 million nodes against 2.4 million). A BDD larger than
+    at 1.5 times :data:`NODE_BUDGET` (edfpa14o, edfpa14q; cea9601: 1.3 million nodes against
+    2.4 million depth-first), depth-first at 1.5 times it, and ``first()`` with no budget
+    (nus9601 and das9701, which no order here finishes). A BDD larger than
     :data:`SMALL_ENOUGH` is then improved by CUDD's group sifting limited to
     :data:`SIFT_SWAPS` swaps and a growth of :data:`SIFT_GROWTH` per variable move. Every step
     is deterministic.
@@ -140,7 +143,8 @@ def build_formula_bdd(
             best = built
         if len(best.root) <= SMALL_ENOUGH:
             return best
-    rounds = ((deep, NODE_BUDGET // 2), (largest, NODE_BUDGET), (deep, 3 * NODE_BUDGET // 2))
+    large = 3 * NODE_BUDGET // 2
+    rounds = ((deep, NODE_BUDGET // 2), (largest, large), (deep, large))
     for make, budget in rounds:
         if best is not None:
             break

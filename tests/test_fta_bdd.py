@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
-from pumpsafe.hazards import bdd
-from pumpsafe.hazards.preprocess import Formula, Gate
+from pathlib import Path
 
+import pytest
+from pumpsafe.hazards import FtaOptions, analyze, bdd, read_mef
+from pumpsafe.hazards.bdd import build_bdd
+from pumpsafe.hazards.minsol import BudgetExceeded, prime_implicants
+from pumpsafe.hazards.preprocess import Formula, Gate
+from pumpsafe.hazards.zdd import Zdd
+
+DATA = Path(__file__).parent / "data" / "openpsa"
 PAIRS = 18
 
 
@@ -48,3 +54,17 @@ def test_default_attempts_fall_back_from_a_blowing_up_first_order() -> None:
     """The first candidate order blows up; the depth-first one (x_i next to y_i) is kept."""
     built = bdd.build_formula_bdd(_pairs_formula(), first=lambda: BAD_ORDER)
     assert len(built.root) == 2 * PAIRS + 1
+
+
+def test_prime_implicants_are_skipped_only_when_the_budget_cannot_suffice() -> None:
+    """Every internal BDD node is a sub-function of the prime-implicant step, so skipping it
+    when the BDD alone is over the budget gives the same outcome as trying."""
+    tree = read_mef([DATA / "das9601.xml"])
+    nodes = analyze(tree, FtaOptions(prime_budget=0)).bdd_nodes - 1
+    built = build_bdd(tree, "r1")
+    for budget in (nodes - 1, nodes + 1):
+        skipped = analyze(tree, FtaOptions(prime_budget=budget))
+        assert ("the BDD has" in skipped.prime_implicants_note) == (budget < nodes)
+        if budget < nodes:
+            with pytest.raises(BudgetExceeded):
+                prime_implicants(built.manager, built.root, Zdd(2 * nodes), budget)
