@@ -191,6 +191,12 @@ def feasible_interval(lo: int, hi: int, test: Callable[[int], bool]) -> tuple[in
 
     if ok(lo) and ok(hi):  # both ends pass: the whole range (convex)
         return lo, hi
+    if ok(lo) or ok(hi):  # one end passes: bisect for the other end
+        good, bad = (lo, hi) if ok(lo) else (hi, lo)
+        while abs(bad - good) > 1:
+            mid = (good + bad) // 2
+            good, bad = (mid, bad) if ok(mid) else (good, mid)
+        return (lo, good) if ok(lo) else (good, hi)
     probes = [lo, hi]
     k = 1
     while k < hi - lo:
