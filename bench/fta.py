@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import resource
 import shutil
@@ -116,14 +117,17 @@ def main(expected: Path, limit: float, only: tuple[str, ...], no_scram: bool) ->
     print(
         f"{'tree':10s} {'P ok':5s} {'MCS ok':7s} {'ours s':>8s} {'MB':>6s} {'SCRAM s':>9s} "
         f"{'SCRAM MB':>8s} {'SCRAM P ok':10s} {'P (ours)':>14s} {'MCS (ours)':>11s} "
-        f"{'MCS (SCRAM)':>11s} notes"
+        f"{'MCS (SCRAM)':>11s} {'load':>5s} notes"
     )
+    loads = [os.getloadavg()[0]]
     total_ours = total_scram = 0.0
     for row in rows:
         name = Path(row["file"]).stem
         if only and name not in only:
             continue
         path = expected.parent / row["file"]
+        load = os.getloadavg()[0]  # 1-minute load average before the tree, other jobs included
+        loads.append(load)
         ours = _ours(path, row["top_gate"], limit)
         scram = {"status": "skipped"} if no_scram else _scram(path, limit)
         p_ok = mcs_ok = "-"
@@ -150,7 +154,7 @@ def main(expected: Path, limit: float, only: tuple[str, ...], no_scram: bool) ->
         scram_n = f"{scram['mcs']!s:>11s}" if scram["status"] == "ok" else f"{'-':>11s}"
         print(
             f"{name:10s} {p_ok:5s} {mcs_ok:7s} {ours_s} {mb} {scram_s} {scram_mb} {scram_ok:10s} "
-            f"{p_txt} {m_txt} {scram_n} {notes}",
+            f"{p_txt} {m_txt} {scram_n} {load:5.2f} {notes}",
             flush=True,
         )
     if total_scram:
@@ -158,6 +162,11 @@ def main(expected: Path, limit: float, only: tuple[str, ...], no_scram: bool) ->
             f"total on trees both finished: ours {total_ours:.1f} s, SCRAM {total_scram:.1f} s, "
             f"ratio {total_ours / total_scram:.2f}"
         )
+    loads.append(os.getloadavg()[0])
+    print(
+        f"1-minute load average during the run: mean {sum(loads) / len(loads):.2f}, "
+        f"min {min(loads):.2f}, max {max(loads):.2f} (this run adds about 1)"
+    )
     print(f"(bench process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} kB)")
 
 
