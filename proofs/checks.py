@@ -113,9 +113,12 @@ def _k_induction(system: System, req: Requirement, lemma: Term, depth: int,
 
 
 def check_requirement(model: PumpModel, req: Requirement, engine: str, timeout_s: float,
-                      depth: int, permissions: dict[str, bool] | None = None) -> CheckResult:
+                      depth: int, permissions: dict[str, bool] | None = None,
+                      quick_timeout_s: float | None = None) -> CheckResult:
     """Prove or refute an invariant or step requirement with the chosen engine, under the
-    requirement's fault permissions or the given ones."""
+    requirement's fault permissions or the given ones. ``quick_timeout_s`` bounds the short
+    bounded search before Spacer (default: a quarter of the time, at most 10 s; a caller that
+    budgets by Z3's rlimit passes a generous one so that load cannot change the answer)."""
     system = System(model, permissions or req.fault_permissions(model.device))
     lemma = applicable(model.device, dict(system.permissions))
     assert req.predicate is not None
@@ -130,7 +133,8 @@ def check_requirement(model: PumpModel, req: Requirement, engine: str, timeout_s
         return CheckResult("proved", "induction", certificate=text)
     # not inductive as it stands: a short bounded search next, since shallow counterexamples
     # come quickly and with a trace; then Spacer
-    quick = _counterexample(system, req, min(depth, QUICK_DEPTH), min(timeout_s / 4, 10.0))
+    quick = _counterexample(system, req, min(depth, QUICK_DEPTH),
+                            quick_timeout_s or min(timeout_s / 4, 10.0))
     if quick.verdict == "violated":
         return quick
     left = timeout_s - (time.monotonic() - start)
