@@ -77,7 +77,8 @@ def normalized(risk: Mapping[str, Any]) -> dict[str, Any]:
 
 def risk_grid(risk: Mapping[str, Any], when: str) -> list[dict[str, Any]]:
     """Rows of the risk matrix ``when`` (``before``/``after``): most severe first, probability
-    increasing left to right; each cell has its policy class and the hazard IDs in it."""
+    increasing left to right; each cell has its policy class and the hazard IDs in it (after
+    control, a flagged hazard's ID carries ``*``: its claimed reduction is not proved)."""
     policy = risk.get("risk_policy", {})
     severities = list(policy.get("severity", []))
     probabilities = list(policy.get("probability", []))
@@ -86,7 +87,9 @@ def risk_grid(risk: Mapping[str, Any], when: str) -> list[dict[str, Any]]:
     for hazard in risk.get("hazards", []):
         level = hazard.get(when) or {}
         key = (str(hazard.get("severity", "")), str(level.get("probability", "")))
-        placed.setdefault(key, []).append(str(hazard.get("id", "")))
+        # after control, a hazard whose pump control is not proved has not earned its place
+        mark = "*" if when == "after" and hazard.get("flagged") else ""
+        placed.setdefault(key, []).append(str(hazard.get("id", "")) + mark)
     rows = []
     for severity in reversed(severities):
         cells = [{"risk": str(matrix.get(severity, {}).get(p, "")),
