@@ -147,3 +147,26 @@ def test_unproved_pump_control_is_flagged() -> None:
     assert overdose["probability"] == pytest.approx(0.00758825, rel=1e-5)  # SCRAM 0.16.2 agrees
     assert overdose["minimal_cut_sets"]["count"] == 5
     assert "A-09" in doc["assumptions"] and "A-11" in doc["assumptions"]
+
+
+def test_cli_hazards_json_and_exit_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's wiring (verify is stubbed: nothing proved, so every hazard with a pump
+    control is flagged and the exit code is 1; the cut-set search is skipped for time)."""
+    import json
+
+    from pumpsafe.proofs import verify as verify_module
+
+    from pumpsafe import cli_hazards
+
+    def no_proofs(device: object, _opts: object) -> verify_module.Report:
+        return verify_module.Report(device, [], {}, "skipped")  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli_hazards, "verify", no_proofs)
+    out = tmp_path / "h.json"
+    result = CliRunner().invoke(cli, ["hazards", "--no-derive", "--json", str(out)])
+    assert result.exit_code == 1, result.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["schema"] == "pumpsafe.hazards/1" and doc["exit_code"] == 1
+    assert "HZ-OD" in result.output and "FLAGGED" in result.output
+    assert {t["name"] for t in doc["fault_trees"]} == {
+        "overdose", "withdrawal", "catheter_fault_undetected", "battery_end_unannounced"}
