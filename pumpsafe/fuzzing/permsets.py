@@ -2,10 +2,10 @@
 
 A requirement is checked only in runs whose fault permissions make its assumed-absent faults
 impossible (:meth:`Monitor.applies`), and it should be checked where the faults it must survive
-*are* possible. So the machine runs once per distinct set of
+*are* possible. So there is one machine spec per distinct set of
 :meth:`Requirement.fault_permissions` in the catalogue (7 sets on the reference device for 34
-checkable requirements), not once per requirement: a run checks every requirement that applies
-under its permissions, so requirements sharing a set share the run.
+checkable requirements), not one per requirement: requirements sharing a set share its test
+cases (each test case of a machine built from several specs runs under one of them).
 
 ``drop`` removes faults from every requirement's assumed-absent list before the sets are
 formed — the fuzzing counterpart of the cut-set analysis dropping an assumption: a device that
