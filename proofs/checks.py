@@ -117,8 +117,8 @@ def check_requirement(model: PumpModel, req: Requirement, engine: str, timeout_s
                       quick_timeout_s: float | None = None) -> CheckResult:
     """Prove or refute an invariant or step requirement with the chosen engine, under the
     requirement's fault permissions or the given ones. ``quick_timeout_s`` bounds the short
-    bounded search before Spacer (default: a quarter of the time, at most 10 s; a caller that
-    budgets by Z3's rlimit passes a generous one so that load cannot change the answer)."""
+    bounded search before Spacer (default: a quarter of the time, at most 10 s; 0 skips it, for
+    a caller that has searched already under Z3's rlimit, so that load cannot change answers)."""
     system = System(model, permissions or req.fault_permissions(model.device))
     lemma = applicable(model.device, dict(system.permissions))
     assert req.predicate is not None
@@ -133,10 +133,11 @@ def check_requirement(model: PumpModel, req: Requirement, engine: str, timeout_s
         return CheckResult("proved", "induction", certificate=text)
     # not inductive as it stands: a short bounded search next, since shallow counterexamples
     # come quickly and with a trace; then Spacer
-    quick = _counterexample(system, req, min(depth, QUICK_DEPTH),
-                            quick_timeout_s or min(timeout_s / 4, 10.0))
-    if quick.verdict == "violated":
-        return quick
+    if quick_timeout_s != 0:  # 0: the caller has already searched
+        quick = _counterexample(system, req, min(depth, QUICK_DEPTH),
+                                quick_timeout_s or min(timeout_s / 4, 10.0))
+        if quick.verdict == "violated":
+            return quick
     left = timeout_s - (time.monotonic() - start)
     result = spacer.prove(system, req, max(1.0, left), lemma)
     if result.answer == "safe":

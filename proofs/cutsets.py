@@ -192,7 +192,7 @@ class _Search:
             # this process only (it is a fork); Z3 counts the budget per solver call
             z3.set_param("rlimit", rlimit or self.opts.rlimit)
             return check_requirement(self.model, self.req, engine, timeout_s, self.opts.depth,
-                                     perms, quick_timeout_s=timeout_s)
+                                     perms, quick_timeout_s=0)
 
         outcome = run_one(Job(self.req.id, run, timeout_s * 3 + 5))
         if outcome.status == "ok":
