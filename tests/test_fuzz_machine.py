@@ -164,3 +164,73 @@ def test_engines_shared_across_device_ranges_match_fresh_ones() -> None:
         assert interp.initial_state() == fresh.initial_state()
     with pytest.raises(ValueError, match="outside"):
         ctx.engines({var: 201})
+
+
+def _model_terms(model: Any) -> list[Any]:
+    terms = []
+    for r in model.rules:
+        terms += [r.guard, *r.guard.args, *(t for _, t in r.lets), *r.updates.values()]
+        terms += [t for p in r.params for t in (p.lo, p.hi) if t is not None]
+    return terms
+
+
+def test_fast_terms_agree_with_the_closures() -> None:
+    """Same value and type, or the same exception (an absent variable: KeyError), as
+    ``compile_term``, on every term of every rule; partial environments included."""
+    import random
+
+    from pumpsafe.model.terms import compile_term, free_vars
+
+    from pumpsafe.fuzzing.fastterms import compile_fast
+
+    def outcome(f: Any, env: dict[str, Any]) -> Any:
+        try:
+            v = f(env)
+        except Exception as e:  # compared, not swallowed
+            return type(e).__name__
+        return type(v), v
+
+    rng = random.Random(5)
+    terms = _model_terms(build_model(all_faults_device()))
+    assert len(terms) > 100
+    for t in terms:
+        slow, fast = compile_term(t), compile_fast(t)
+        names = sorted(free_vars(t))
+        for _ in range(200):
+            env = {n: rng.choice((0, 1, 2, -3, 7, 60, 1440, 4000, True, False)) for n in names
+                   if rng.random() < 0.9}
+            assert outcome(slow, env) == outcome(fast, env), (t.op, env)
+
+
+def test_draw_int_makes_the_choices_of_int_strategy() -> None:
+    from hypothesis.internal.conjecture.data import ConjectureData
+
+    from pumpsafe.fuzzing.plans import draw_int, int_strategy
+
+    for lo, hi in [(0, 4000), (3, 10), (24, 100), (0, 200)]:
+        branches = len(int_strategy(lo, hi).original_strategies)  # type: ignore[attr-defined]
+        for branch in range(branches):
+            for value in {lo, hi, (lo + hi) // 2, min(hi, lo + 15)}:
+                choices = (branch, value)
+                via_strategy = ConjectureData.for_choices(choices).draw(int_strategy(lo, hi))
+                direct = draw_int(ConjectureData.for_choices(choices), lo, hi, 1)
+                assert direct == via_strategy
+
+
+def test_cached_allowed_values_equal_a_fresh_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache of what passes a parameter's checks is keyed on every variable they read."""
+    from pumpsafe.fuzzing.plans import ParamPlan
+
+    compared = [0]
+    real = ParamPlan.allowed
+
+    def both(self: ParamPlan, env: dict[str, Any]) -> Any:
+        got = real(self, env)
+        assert got == self._allowed_uncached(dict(env)), (self.name, env)
+        compared[0] += 1
+        return got
+
+    monkeypatch.setattr(ParamPlan, "allowed", both)
+    find_violation(build_machine(REFERENCE_SPECS), settings(settings.default, derandomize=True,
+                                                            database=None, max_examples=60))
+    assert compared[0] > 500

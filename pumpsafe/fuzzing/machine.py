@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 import hypothesis
 from hypothesis import settings as Settings
 from hypothesis import strategies as st
+from hypothesis.internal.conjecture.data import ConjectureData
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -44,7 +45,8 @@ from pumpsafe.fuzzing.plans import (
     INT_TRIES,
     ParamPlan,
     RulePlan,
-    feasible_interval,
+    draw_choice,
+    draw_int,
     int_strategy,
     plan_rule,
 )
@@ -175,6 +177,7 @@ class _Run:
         self.interp, self.monitor = ctx.engines({v: resolved[k] for v, k in ctx.ranged})
         self.initial = self.state = self.interp.initial_state()
         self.env = self.monitor.state_env(self.state)
+        self._may_fire: dict[str, bool] = {}
         # the monitor's compiled checks that apply under this run's (frozen) permissions
         self.checks = tuple((c.req.id, c.req.kind == "invariant", c.predicate)
                             for c in self.monitor.checks if Monitor.applies(c.req, self.state))
@@ -186,9 +189,14 @@ class _Run:
         self._raise_if(self.monitor.violated_in_state(self.state))
 
     def may_fire(self, rule_name: str) -> bool:
-        return all(g(self.env) for g in self.ctx.plans[rule_name].state_guard)
+        # Hypothesis asks each rule's precondition several times per step: once per state
+        hit = self._may_fire.get(rule_name)
+        if hit is None:
+            hit = self._may_fire[rule_name] = all(
+                g(self.env) for g in self.ctx.plans[rule_name].state_guard)
+        return hit
 
-    def fire(self, rule_name: str, data: st.DataObject) -> None:
+    def fire(self, rule_name: str, data: ConjectureData) -> None:
         args = self._draw(rule_name, data)
         post = None if args is None else self.interp.step(rule_name, self.state, args)
         if args is None or post is None:
@@ -197,6 +205,7 @@ class _Run:
         pre, pre_env, self.state = self.state, self.env, post
         self.steps.append(Step(rule_name, args, post))
         self.env = {**post.__dict__, **self.interp.resolved}  # Monitor.state_env, faster
+        self._may_fire = {}
         self.stats.count_step(rule_name, pre, post)
         self.margins.observe(self.env, pre, post)
         self._raise_if(self._violated(pre_env, rule_name))
@@ -218,7 +227,7 @@ class _Run:
                 out.append(ident)
         return out
 
-    def _draw(self, rule_name: str, data: st.DataObject) -> dict[str, Value] | None:
+    def _draw(self, rule_name: str, data: ConjectureData) -> dict[str, Value] | None:
         """Every parameter in declaration order, or None when no value passes the guard
         conjuncts decidable so far."""
         plan = self.ctx.plans[rule_name]
@@ -227,9 +236,17 @@ class _Run:
             return None
         args: dict[str, Value] = {}
         for p in plan.params:
-            fixed = p.fixed_strategy()
-            if fixed is not None:  # nothing to check, a constant range
-                env[p.name] = v = data.draw(fixed, label=p.name)
+            if not p.constrained() and (p.domain is not None or p.const_range is not None):
+                # nothing to check, a constant range
+                if p.domain is not None:
+                    v = draw_choice(data, p.domain, p.label)
+                else:
+                    assert p.const_range is not None
+                    lo, hi = p.const_range
+                    if hi < lo:
+                        return None
+                    v = draw_int(data, lo, hi, p.label)
+                env[p.name] = v
                 p.stage.passes(env)  # its lets, for the stages after it
             else:
                 drawn = self._draw_one(p, env, data)
@@ -240,31 +257,21 @@ class _Run:
         return args
 
     @staticmethod
-    def _draw_one(p: ParamPlan, env: dict[str, Value], data: st.DataObject) -> Value | None:
+    def _draw_one(p: ParamPlan, env: dict[str, Value], data: ConjectureData) -> Value | None:
         """Draw ``p``; ``env`` gets its value and the lets of its stage."""
         p.prepare(env)
-        if p.domain is not None:
-            allowed = [v for v in p.domain if p.admits({**env, p.name: v})]
-            if not allowed:
-                return None
-            v: Value = data.draw(st.sampled_from(allowed), label=p.name)
-            env[p.name] = v
-            p.admits(env)
-            return v
-        lo, hi = p.int_range(env)
-        if hi < lo:
+        allowed = p.allowed(env)
+        if allowed is None:
             return None
-        if p.constrained():
-            def test(x: int) -> bool:
-                env[p.name] = x
-                return p.admits(env)
-
-            bounds = feasible_interval(lo, hi, test)
-            if bounds is None:
-                return None
-            lo, hi = bounds
+        if p.domain is not None:
+            v: Value = draw_choice(data, allowed, p.label)
+            env[p.name] = v
+            p.lets(env)  # it passes (it is allowed): only its lets, for the stages after it
+            return v
+        lo, hi = allowed
+        assert isinstance(lo, int) and isinstance(hi, int)
         for _ in range(INT_TRIES):
-            env[p.name] = v = data.draw(int_strategy(lo, hi), label=p.name)
+            env[p.name] = v = draw_int(data, lo, hi, p.label)
             if p.admits(env):
                 return v
         return None
@@ -311,7 +318,9 @@ class ModelMachine(RuleBasedStateMachine):
     def fire(self, rule_name: str, data: st.DataObject) -> None:
         self.observer.step()
         if self.run is not None:
-            self.run.fire(rule_name, data)
+            # the parameters are drawn as primitive choices (plans.draw_int): same choices as
+            # through data.draw, a fraction of the cost
+            self.run.fire(rule_name, data.conjecture_data)
 
     def teardown(self) -> None:
         if self.run is not None:

@@ -16,15 +16,22 @@ evaluated early; the interpreter still takes the step and has the last word.
 from __future__ import annotations
 
 import functools
+import zlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
+from hypothesis.internal.conjecture.data import ConjectureData
 
+from pumpsafe.fuzzing.fastterms import compile_fast
 from pumpsafe.model.rules import Rule, RuleParam
-from pumpsafe.model.terms import Compiled, Term, Value, compile_term, free_vars
+from pumpsafe.model.terms import Compiled, Term, Value, free_vars
 
 INT_TRIES = 3  # draws of an int parameter before the step is given up
+CACHE_SIZE = 100_000  # entries of one parameter's cache of allowed values (then cleared)
+_MISS = object()
+# what passes a parameter's checks: the admitted values of a finite domain, an int interval
+Allowed = tuple[Value, ...] | tuple[int, int] | None
 SMALL_WINDOWS = (15, 255)  # widths of the low-end windows ints are also drawn from
 
 
@@ -52,6 +59,15 @@ class Stage:
                 _lazy_let(env, name, f)
             else:
                 env[name] = f(env)
+
+    def lets_only(self, env: dict[str, Value]) -> None:
+        """What :meth:`check` computes into ``env``, without the checks (known to pass)."""
+        if not self.lazy:
+            for name, f in self.lets:
+                env[name] = f(env)
+        else:
+            for name, f in self.lets:
+                _lazy_let(env, name, f)
 
     def check(self, env: dict[str, Value]) -> bool:
         if not self.lazy:
@@ -92,6 +108,44 @@ class ParamPlan:
     ahead: Stage = Stage((), ())
     # an int range that reads the state or earlier parameters: the lets it needs, its ends
     bounds: tuple[Stage, Compiled, Compiled] | None = None
+    label: int = 0  # of the span its draws make
+    # the variables (state fields, device values, earlier parameters) that the checks and the
+    # range read, directly or through lets: what :meth:`allowed` depends on
+    key_vars: tuple[str, ...] = ()
+    _allowed: dict[tuple[Value | None, ...], object] = field(
+        default_factory=dict, compare=False, hash=False, repr=False)
+
+    def allowed(self, env: dict[str, Value]) -> Allowed:
+        """What the checks let through for the values in ``env`` (after :meth:`prepare`): the
+        admitted values of a finite domain, or an interval ``(lo, hi)`` of an int found by
+        :func:`feasible_interval` (the declared range when nothing is checked); None when no
+        value passes. Cached on :attr:`key_vars`, statically all it depends on: a state seen
+        again (a guard conjunct reads a few fields) costs a look-up, not ~10 evaluations."""
+        key = tuple(map(env.get, self.key_vars))
+        hit = self._allowed.get(key, _MISS)
+        if hit is _MISS:
+            hit = self._allowed_uncached(env)
+            if len(self._allowed) >= CACHE_SIZE:
+                self._allowed.clear()
+            self._allowed[key] = hit
+            env.pop(self.name, None)
+        return hit  # type: ignore[return-value]
+
+    def _allowed_uncached(self, env: dict[str, Value]) -> Allowed:
+        if self.domain is not None:
+            ok = tuple(v for v in self.domain if self.admits({**env, self.name: v}))
+            return ok or None
+        lo, hi = self.int_range(env)
+        if hi < lo:
+            return None
+        if not self.constrained():
+            return lo, hi
+
+        def test(x: int) -> bool:
+            env[self.name] = x
+            return self.admits(env)
+
+        return feasible_interval(lo, hi, test)
 
     def int_range(self, env: dict[str, Value]) -> tuple[int, int]:
         """The declared range of an int parameter, evaluated in ``env`` (earlier parameters
@@ -116,15 +170,10 @@ class ParamPlan:
         (after :meth:`prepare`)."""
         return self.stage.check(env) and self.ahead.check(env)
 
-    def fixed_strategy(self) -> st.SearchStrategy[Value] | None:
-        """A strategy Hypothesis can draw before the step (no check, constant range)."""
-        if self.constrained():
-            return None
-        if self.domain is not None:
-            return st.sampled_from(self.domain)
-        if self.const_range is not None and self.const_range[0] <= self.const_range[1]:
-            return int_strategy(*self.const_range)
-        return None
+    def lets(self, env: dict[str, Value]) -> None:
+        """What :meth:`admits` computes into ``env`` for a value known to pass."""
+        self.stage.lets_only(env)
+        self.ahead.lets_only(env)
 
 
 @dataclass(frozen=True)
@@ -149,13 +198,58 @@ def int_strategy(lo: int, hi: int) -> st.SearchStrategy[int]:
     return st.one_of(st.just(lo), st.just(hi), *windows, st.integers(lo, hi))
 
 
+@functools.lru_cache(maxsize=4096)
+def _int_branches(lo: int, hi: int) -> tuple[tuple[int, int, dict[int, float] | None], ...]:
+    """The branches of :func:`int_strategy` as ``(a, b, weights)``: what its ``one_of`` picks
+    from, and the weights ``st.integers(a, b)`` gives its ends."""
+    def weights(a: int, b: int) -> dict[int, float] | None:
+        if b - a <= 127:
+            return None
+        return {a: 2 / 128, a + 1: 1 / 128, b - 1: 1 / 128, b: 2 / 128}
+
+    spans = [(lo, lo), (hi, hi), *((lo, lo + w) for w in SMALL_WINDOWS if lo + w < hi),
+             (lo, hi)]
+    return tuple((a, b, weights(a, b)) for a, b in spans)
+
+
+def span_label(name: str) -> int:
+    """A span label for the draws of one parameter (Hypothesis' mutator copies values between
+    spans with the same label)."""
+    return zlib.crc32(f"pumpsafe.param:{name}".encode())
+
+
+def draw_int(data: ConjectureData, lo: int, hi: int, label: int) -> int:
+    """Draw from :func:`int_strategy` ``(lo, hi)`` with the primitive choices it makes (the
+    branch index, then the integer) inside one span: the same choices without the strategy
+    layers (a strategy draw through ``st.data()`` costs about four times as much, and a step
+    draws several)."""
+    if lo == hi:
+        return lo
+    branches = _int_branches(lo, hi)
+    data.start_span(label)
+    a, b, w = branches[data.draw_integer(0, len(branches) - 1)]
+    v = a if a == b else data.draw_integer(a, b, weights=w)
+    data.stop_span()
+    return v
+
+
+def draw_choice(data: ConjectureData, values: Sequence[Value], label: int) -> Value:
+    """Draw like ``st.sampled_from(values)`` (one index choice, shrinking to the first)."""
+    if len(values) == 1:
+        return values[0]
+    data.start_span(label)
+    v = values[data.draw_integer(0, len(values) - 1)]
+    data.stop_span()
+    return v
+
+
 def plan_rule(rule: Rule, visible: frozenset[str]) -> RulePlan:
     """The plan of ``rule``; ``visible`` names the state fields and device variables."""
     names = [p.name for p in rule.params]
     let_terms = dict(rule.lets)
     parts: tuple[Term, ...] = rule.guard.args if rule.guard.op == "and" else (rule.guard,)
     ready = {id(t): _ready_at(t, names, let_terms) for t in parts}
-    state_guard = tuple(compile_term(t) for t in parts if free_vars(t) <= visible)
+    state_guard = tuple(compile_fast(t) for t in parts if free_vars(t) <= visible)
     stages = [_stage(rule, [t for t in parts if ready[id(t)] == i and free_vars(t) - visible],
                      names[i] if i >= 0 else None)
               for i in range(-1, len(names))]
@@ -167,7 +261,8 @@ def plan_rule(rule: Rule, visible: frozenset[str]) -> RulePlan:
                  and _decidable(t, undrawn, let_terms, memo)]
         ahead.append(_stage(rule, later, p.name, undrawn, memo))
     params = tuple(ParamPlan(p.name, _domain(p), _const_range(p), stages[i + 1], ahead[i],
-                             _bounds(rule, p))
+                             _bounds(rule, p), span_label(f"{rule.name}.{p.name}"),
+                             _key_vars(rule, p, parts, ready, i))
                    for i, p in enumerate(rule.params))
     return RulePlan(rule.name, params, stages[0], state_guard)
 
@@ -241,6 +336,22 @@ def _reads(term: Term, lets: Mapping[str, Term]) -> tuple[set[str], list[str]]:
     return seen, [n for n in lets if n in seen]
 
 
+def _key_vars(rule: Rule, p: RuleParam, parts: Sequence[Term], ready: Mapping[int, int],
+              index: int) -> tuple[str, ...]:
+    """Every variable other than ``p`` and the lets that the stage and the lookahead of
+    parameter ``index`` and its range read (through the lets): a superset of what decides
+    which values pass (an undrawn parameter reads as absent)."""
+    lets = dict(rule.lets)
+    terms = [t for t in parts if ready[id(t)] == index
+             or (ready[id(t)] > index and p.name in _reads(t, lets)[0])]
+    if p.lo is not None and p.hi is not None:
+        terms += [p.lo, p.hi]
+    reads: set[str] = set()
+    for t in terms:
+        reads |= _reads(t, lets)[0]
+    return tuple(sorted(reads - set(lets) - {p.name}))
+
+
 def _ready_at(term: Term, params: Sequence[str], lets: Mapping[str, Term]) -> int:
     """Index of the last parameter the term reads (-1: none)."""
     reads, _ = _reads(term, lets)
@@ -262,9 +373,9 @@ def _stage(rule: Rule, checks: Sequence[Term], param: str | None,
         assert memo is not None
         ordered = [n for n in ordered if _decidable(lets[n], undrawn, lets, memo)]
     dependent = {n for n in ordered if param is not None and param in _reads(lets[n], lets)[0]}
-    return Stage(tuple((n, compile_term(lets[n])) for n in ordered if n in dependent),
-                 tuple(compile_term(t) for t in checks),
-                 tuple((n, compile_term(lets[n])) for n in ordered if n not in dependent),
+    return Stage(tuple((n, compile_fast(lets[n])) for n in ordered if n in dependent),
+                 tuple(compile_fast(t) for t in checks),
+                 tuple((n, compile_fast(lets[n])) for n in ordered if n not in dependent),
                  undrawn is not None)
 
 
@@ -299,8 +410,8 @@ def _bounds(rule: Rule, p: RuleParam) -> tuple[Stage, Compiled, Compiled] | None
     assert p.lo is not None and p.hi is not None
     lets = dict(rule.lets[:p.after_lets])
     needed = set(_reads(p.lo, lets)[1]) | set(_reads(p.hi, lets)[1])
-    ordered = tuple((n, compile_term(t)) for n, t in rule.lets[:p.after_lets] if n in needed)
-    return Stage(ordered, ()), compile_term(p.lo), compile_term(p.hi)
+    ordered = tuple((n, compile_fast(t)) for n, t in rule.lets[:p.after_lets] if n in needed)
+    return Stage(ordered, ()), compile_fast(p.lo), compile_fast(p.hi)
 
 
 def _domain(p: RuleParam) -> tuple[Value, ...] | None:
@@ -315,4 +426,4 @@ def _const_range(p: RuleParam) -> tuple[int, int] | None:
     assert p.lo is not None and p.hi is not None
     if free_vars(p.lo) or free_vars(p.hi):
         return None
-    return int(compile_term(p.lo)({})), int(compile_term(p.hi)({}))
+    return int(compile_fast(p.lo)({})), int(compile_fast(p.hi)({}))
