@@ -234,3 +234,28 @@ def test_cached_allowed_values_equal_a_fresh_search(monkeypatch: pytest.MonkeyPa
     find_violation(build_machine(REFERENCE_SPECS), settings(settings.default, derandomize=True,
                                                             database=None, max_examples=60))
     assert compared[0] > 500
+
+
+def test_fast_interpreter_takes_the_steps_of_the_plain_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pumpsafe.model.interpreter import Interpreter
+
+    compared = [0]
+    plain: dict[Any, Interpreter] = {}
+    real = machine_module._Run.fire
+
+    def both(self: Any, rule_name: str, data: Any) -> None:
+        pre = self.state
+        n = len(self.steps)
+        real(self, rule_name, data)
+        if len(self.steps) > n:
+            key = tuple(sorted(self.resolved.items()))
+            ref = plain.setdefault(key, Interpreter(self.ctx.model, self.interp.resolved))
+            step = self.steps[-1]
+            assert ref.step(rule_name, pre, step.params) == step.state
+            compared[0] += 1
+
+    monkeypatch.setattr(machine_module._Run, "fire", both)
+    find_violation(build_machine(REFERENCE_SPECS), settings(settings.default, derandomize=True,
+                                                            database=None, max_examples=40))
+    assert compared[0] > 300

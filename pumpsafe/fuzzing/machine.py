@@ -19,6 +19,7 @@ another's.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import hashlib
 import json
@@ -39,6 +40,7 @@ from hypothesis.stateful import (
 )
 
 from pumpsafe import __version__
+from pumpsafe.fuzzing.fastterms import compile_fast
 from pumpsafe.fuzzing.margins import Margins, MarginTracker
 from pumpsafe.fuzzing.permsets import PermissionSet, permission_sets
 from pumpsafe.fuzzing.plans import (
@@ -52,7 +54,7 @@ from pumpsafe.fuzzing.plans import (
 )
 from pumpsafe.fuzzing.stats import Stats
 from pumpsafe.model.device import Device, with_faults
-from pumpsafe.model.interpreter import Interpreter
+from pumpsafe.model.interpreter import CompiledRule, Interpreter
 from pumpsafe.model.rules import PumpModel, build_model
 from pumpsafe.model.state import FIELD_NAMES
 from pumpsafe.model.terms import Value
@@ -151,6 +153,7 @@ class _Context:
         if hit is None:
             if not self._engines:
                 interp = Interpreter(self.model, by_var)
+                interp.rules = fast_rules(interp.rules)
                 monitor = Monitor(self.spec.requirements, self.rule_names, interp.resolved)
             else:  # the compiled terms read device values from the environment: share them
                 for var, (lo, hi) in self.model.device_ranges.items():
@@ -325,6 +328,25 @@ class ModelMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         if self.run is not None:
             self.run.margins.report()
+
+
+def fast_rules(rules: Mapping[str, CompiledRule]) -> dict[str, CompiledRule]:
+    """The interpreter's compiled rules with every term compiled by
+    :func:`~pumpsafe.fuzzing.fastterms.compile_fast` instead (equal functions, one Python
+    expression each): the same interpreter code takes the step, about twice as fast. Replays
+    (``pumpsafe replay``, :mod:`pumpsafe.fuzzing.replaying`) use the interpreter as built."""
+    def fast(rule: CompiledRule) -> CompiledRule:
+        r = rule.rule
+        params = tuple(dataclasses.replace(
+            cp, lo=None if cp.param.lo is None else compile_fast(cp.param.lo),
+            hi=None if cp.param.hi is None else compile_fast(cp.param.hi))
+            for cp in rule.params)
+        return dataclasses.replace(
+            rule, params=params, lets=tuple((n, compile_fast(t)) for n, t in r.lets),
+            guard_parts=tuple((t, compile_fast(t)) for t, _ in rule.guard_parts),
+            updates=tuple((n, compile_fast(r.updates[n])) for n, _ in rule.updates))
+
+    return {name: fast(rule) for name, rule in rules.items()}
 
 
 def rule_order(model: PumpModel) -> tuple[str, ...]:
