@@ -57,11 +57,12 @@ from pumpsafe.model.device import Device, with_faults
 from pumpsafe.model.interpreter import CompiledRule, Interpreter
 from pumpsafe.model.rules import PumpModel, build_model
 from pumpsafe.model.state import FIELD_NAMES
-from pumpsafe.model.terms import Value
+from pumpsafe.model.terms import Compiled, Value
 from pumpsafe.model.trace import Step, Trace
 from pumpsafe.proofs.monitor import Monitor
 from pumpsafe.proofs.requirements import Requirement
 
+DRAW_ATTEMPTS = 3  # draws of a rule's parameters before its step is skipped
 _NEXT_NAMES = tuple("next_" + n for n in FIELD_NAMES)
 
 
@@ -145,6 +146,15 @@ class _Context:
                                            for r in self.model.rules}
         self.margins = Margins.of(self.model, {r.id for r in spec.requirements})
         self._engines: dict[tuple[int, ...], tuple[Interpreter, Monitor]] = {}
+        self._predicates: dict[str, Compiled] = {}
+
+    def predicate(self, req: Requirement) -> Compiled:
+        """The monitor's predicate of ``req`` compiled by :func:`compile_fast` (cached)."""
+        hit = self._predicates.get(req.id)
+        if hit is None:
+            assert req.predicate is not None
+            hit = self._predicates[req.id] = compile_fast(req.predicate)
+        return hit
 
     def engines(self, by_var: Mapping[str, int]) -> tuple[Interpreter, Monitor]:
         """Interpreter and monitor for one resolution of the device ranges (cached)."""
@@ -182,7 +192,8 @@ class _Run:
         self.env = self.monitor.state_env(self.state)
         self._may_fire: dict[str, bool] = {}
         # the monitor's compiled checks that apply under this run's (frozen) permissions
-        self.checks = tuple((c.req.id, c.req.kind == "invariant", c.predicate)
+        # (the same terms compiled by compile_fast, once per machine class)
+        self.checks = tuple((c.req.id, c.req.kind == "invariant", ctx.predicate(c.req))
                             for c in self.monitor.checks if Monitor.applies(c.req, self.state))
         self.has_step_checks = any(not inv for _, inv, _ in self.checks)
         self.steps: list[Step] = []
@@ -200,7 +211,12 @@ class _Run:
         return hit
 
     def fire(self, rule_name: str, data: ConjectureData) -> None:
-        args = self._draw(rule_name, data)
+        # a draw that ends with no allowed value (a later parameter's interval is empty after
+        # the earlier ones) is tried again: cheaper than a step Hypothesis counts and skips
+        for _ in range(DRAW_ATTEMPTS):
+            args = self._draw(rule_name, data)
+            if args is not None:
+                break
         post = None if args is None else self.interp.step(rule_name, self.state, args)
         if args is None or post is None:
             self.stats.skipped[rule_name] += 1
