@@ -62,7 +62,6 @@ from pumpsafe.model.trace import Step, Trace
 from pumpsafe.proofs.monitor import Monitor
 from pumpsafe.proofs.requirements import Requirement
 
-DRAW_ATTEMPTS = 3  # draws of a rule's parameters before its step is skipped
 _NEXT_NAMES = tuple("next_" + n for n in FIELD_NAMES)
 
 
@@ -211,12 +210,7 @@ class _Run:
         return hit
 
     def fire(self, rule_name: str, data: ConjectureData) -> None:
-        # a draw that ends with no allowed value (a later parameter's interval is empty after
-        # the earlier ones) is tried again: cheaper than a step Hypothesis counts and skips
-        for _ in range(DRAW_ATTEMPTS):
-            args = self._draw(rule_name, data)
-            if args is not None:
-                break
+        args = self._draw(rule_name, data)
         post = None if args is None else self.interp.step(rule_name, self.state, args)
         if args is None or post is None:
             self.stats.skipped[rule_name] += 1
