@@ -43,6 +43,8 @@ def main() -> None:
         print(f"{hazard:<6} {wall:7.1f} s  {found.queries:4d} queries  "
               f"{len(found.requirements):2d} requirements  {found.status}\n"
               f"       cut sets: {sets}", flush=True)
+        for c in found.fault_free_violations:
+            print(f"       {c.requirement} is violated with no fault (a design defect)", flush=True)
         for note in found.notes:
             print(f"       note: {note}", flush=True)
     total = sum(w for _, w, _ in rows)

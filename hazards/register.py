@@ -11,14 +11,13 @@ This module knows nothing of the proofs: :func:`check_references` takes the cata
 
 from __future__ import annotations
 
-import hashlib
-import tomllib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pumpsafe.model.device import read_toml
 from pumpsafe.model.errors import InputError
 
 SCHEMA = "pumpsafe.register/1"
@@ -100,16 +99,8 @@ def load_register(path: str | Path | None = None) -> Register:
     """Read and validate a register file (the built-in one when ``path`` is None)."""
     p = Path(path) if path is not None else builtin_register_path()
     shown = str(path) if path is not None else "register.toml (built-in)"
-    try:
-        raw = p.read_bytes()
-    except OSError as e:
-        raise InputError(shown, "", f"cannot read the file: {e.strerror}",
-                         "give the path of a register TOML file") from None
-    try:
-        doc = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise InputError(shown, "", f"not valid TOML: {e}", "fix the syntax at that line") from None
-    return parse_register(doc, shown, hashlib.sha256(raw).hexdigest(), p.parent)
+    doc, sha256 = read_toml(p, shown, "register")
+    return parse_register(doc, shown, sha256, p.parent)
 
 
 def _str(table: Mapping[str, Any], key: str, where: str, source: str) -> str:

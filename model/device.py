@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -191,22 +191,40 @@ def reference_device_path() -> Path:
     return Path(str(resources.files("pumpsafe.model.devices").joinpath("reference.toml")))
 
 
-def load_device(path: str | Path | None = None) -> Device:
-    """Load and validate a device file (the built-in reference device when ``path`` is None)."""
-    p = Path(path) if path is not None else reference_device_path()
-    shown = str(path) if path is not None else "reference.toml (built-in)"
+def read_toml(path: Path, shown: str, kind: str) -> tuple[dict[str, Any], str]:
+    """A TOML file the user edits (a ``kind`` file: device, register) and the sha256 of its
+    bytes; unreadable or malformed files are an :class:`InputError` naming ``shown``."""
     try:
-        raw = p.read_bytes()
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError(shown, "", "file not found",
-                         "give the path of a device TOML file") from None
+                         f"give the path of a {kind} TOML file") from None
     except OSError as e:
-        raise InputError(shown, "", f"cannot read the file: {e.strerror}") from None
+        raise InputError(shown, "", f"cannot read the file: {e.strerror}",
+                         f"give the path of a {kind} TOML file") from None
     try:
         doc = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise InputError(shown, "", f"not valid TOML: {e}", "fix the syntax at that line") from None
-    return parse_device(doc, shown, hashlib.sha256(raw).hexdigest())
+    return doc, hashlib.sha256(raw).hexdigest()
+
+
+def assumption_ids(sources: Iterable[str]) -> list[str]:
+    """The ``A-`` rows of the domain brief that these source texts cite, sorted."""
+    found = set()
+    for text in sources:
+        for word in text.replace(",", " ").replace(";", " ").replace(":", " ").split():
+            if word.startswith("A-") and word[2:4].isdigit():
+                found.add(word[:4])
+    return sorted(found)
+
+
+def load_device(path: str | Path | None = None) -> Device:
+    """Load and validate a device file (the built-in reference device when ``path`` is None)."""
+    p = Path(path) if path is not None else reference_device_path()
+    shown = str(path) if path is not None else "reference.toml (built-in)"
+    doc, sha256 = read_toml(p, shown, "device")
+    return parse_device(doc, shown, sha256)
 
 
 def parse_device(doc: Mapping[str, Any], source: str, sha256: str = "") -> Device:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from math import exp
 from typing import Any
 
 from pumpsafe.model.errors import InputError
@@ -55,7 +56,6 @@ class FaultTreeData:
         """The event's probability over the mission."""
         e = self.events[fault]
         if e.model == "rate_fit":
-            from math import exp
             return 1.0 - exp(-e.value * 1e-9 * self.mission_time_h)
         if e.model == "ppm_per_exposure":
             return 1.0 - (1.0 - e.value * 1e-6) ** self.exposures_per_mission

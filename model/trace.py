@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,10 @@ class Trace:
     steps: tuple[Step, ...]
     generator: Mapping[str, Any]
     violation: Mapping[str, Any] | None = None
+
+    def violating(self, requirement: str) -> Trace:
+        """The same run, recorded as violating ``requirement`` at its last step."""
+        return replace(self, violation={"requirement": requirement, "step": len(self.steps)})
 
 
 def resolved_by_var(device: Device, resolved: Mapping[str, int]) -> dict[str, int]:

@@ -39,7 +39,7 @@ from pumpsafe.model.trace import Trace
 from pumpsafe.proofs.checks import CheckResult, check_requirement
 from pumpsafe.proofs.children import Job, run_all, run_one
 from pumpsafe.proofs.requirements import Requirement, catalogue
-from pumpsafe.proofs.scenarios import builtin_scenarios, known_violation
+from pumpsafe.proofs.scenarios import Scenario, builtin_scenarios, known_violation
 from pumpsafe.proofs.verify import confirm_trace
 
 FaultSet = frozenset[str]
@@ -140,14 +140,14 @@ class _Search:
     """The queries of one requirement, within its budget."""
 
     def __init__(self, model: PumpModel, req: Requirement, candidates: Sequence[str],
-                 opts: CutSetOptions) -> None:
-        self.model, self.req, self.candidates, self.opts = model, req, tuple(candidates), opts
+                 opts: CutSetOptions, scenarios: Sequence[Scenario]) -> None:
+        self.model, self.candidates, self.opts = model, tuple(candidates), opts
+        # the requirement's fault assumption is dropped: the search varies the faults itself
+        self.req = replace(req, assumes_absent=(), survives=())
+        self.scenarios = scenarios
         self.deadline = time.monotonic() + opts.budget_s
         self.queries = 0
         self.safe: list[FaultSet] = []
-        # the requirement's fault assumption is dropped: the search varies the faults itself
-        self.req = replace(req, assumes_absent=(), survives=())
-        self.scenarios = builtin_scenarios()
 
     def ask(self, allowed: FaultSet) -> tuple[str, Trace | None, str]:
         """``safe``, ``unsafe`` (with a run) or ``unknown`` (with the reason) for exactly the
@@ -242,9 +242,11 @@ def _names(faults: FaultSet) -> str:
 
 
 def requirement_cut_sets(model: PumpModel, req: Requirement, candidates: Sequence[str],
-                         opts: CutSetOptions) -> RequirementCutSets:
-    """The cut sets of one requirement (see the module docstring)."""
-    return _Search(model, req, candidates, opts).run()
+                         opts: CutSetOptions, scenarios: Sequence[Scenario] = ()
+                         ) -> RequirementCutSets:
+    """The cut sets of one requirement (see the module docstring); the known counterexample
+    ``scenarios`` are replayed before the solvers at every query."""
+    return _Search(model, req, candidates, opts, scenarios).run()
 
 
 def settled_up_to(candidates: Sequence[str], cuts: Sequence[FaultSet],
@@ -261,9 +263,7 @@ def settled_up_to(candidates: Sequence[str], cuts: Sequence[FaultSet],
 
 def _witness(model: PumpModel, req: Requirement, cut: CutSet) -> CutSet:
     """The cut set with its run naming the requirement, once the concrete model agrees."""
-    t = cut.trace
-    named = Trace(t.device, t.resolved, t.initial, t.steps, t.generator,
-                  {"requirement": req.id, "step": len(t.steps)})
+    named = cut.trace.violating(req.id)
     confirm_trace(model, replace(req, assumes_absent=()), named)
     return replace(cut, trace=named)
 
@@ -277,9 +277,10 @@ def minimal_cut_sets(device: Device, hazard: str, opts: CutSetOptions | None = N
     model = build_model(device)
     reqs = hazard_requirements(device, hazard)
     by_id = {r.id: r for r in reqs}
+    scenarios = builtin_scenarios()
 
     def job(req: Requirement) -> Callable[[], RequirementCutSets]:
-        return lambda: requirement_cut_sets(model, req, candidates, opts)
+        return lambda: requirement_cut_sets(model, req, candidates, opts, scenarios)
 
     jobs = [Job(r.id, job(r), opts.budget_s + opts.timeout_s * 4 + 10) for r in reqs]
     results: dict[str, RequirementCutSets] = {}
@@ -321,8 +322,6 @@ def _combine(model: PumpModel, hazard: str, reqs: Sequence[Requirement],
     notes = [n for r in rest for n in results[r.id].notes]
     notes += [f"{c.requirement}: {_names(frozenset(c.faults))} may not be minimal (a deletion "
               "query was unknown)" for c in kept if not c.minimal]
-    notes += [f"{c.requirement} is violated with no fault permitted (a design defect; see "
-              "verify): left out of the fault tree" for c in defects]
     complete = settled >= len(candidates) and all(c.minimal for c in kept)
     return HazardCutSets(hazard, tuple(r.id for r in reqs), tuple(candidates), opts.max_order,
                          tuple(sorted(kept, key=lambda c: (len(c.faults), c.faults))),

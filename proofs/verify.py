@@ -179,9 +179,7 @@ def verify(device: Device, opts: Options,
         req = by_id[outcome.key]
         v = _from_outcome(req, outcome, opts.engine)
         if v.verdict == "violated" and v.trace is not None:
-            v.trace = Trace(v.trace.device, v.trace.resolved, v.trace.initial, v.trace.steps,
-                            v.trace.generator, {"requirement": req.id,
-                                                "step": len(v.trace.steps)})
+            v.trace = v.trace.violating(req.id)
             confirm_trace(model, req, v.trace)
         verdicts[req.id] = v
         if progress:

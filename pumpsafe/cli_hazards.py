@@ -69,8 +69,7 @@ def summary(doc: dict[str, Any]) -> str:
         d = t["derived"]
         if d is None:
             continue
-        p = "1 (reachable with no fault)" if d["certain"] else (
-            f"{d['fta']['probability']:.4g}" if d["fta"] else "0 (no fault combination)")
+        p = f"{d['fta']['probability']:.4g}" if d["fta"] else "0 (no fault combination)"
         lines.append(f"  model-derived: {len(d['cut_sets'])} cut sets, {d['status']}; P = {p}")
         for c in d["cut_sets"]:
             lines.append(f"    {{{', '.join(c['faults']) or 'no fault'}}} violates "

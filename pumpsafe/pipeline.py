@@ -19,6 +19,7 @@ from typing import Any
 
 from pumpsafe.hazards import FtaOptions, analyze, read_mef, result_document
 from pumpsafe.hazards.register import (
+    Hazard,
     Register,
     TreeRef,
     check_references,
@@ -33,7 +34,7 @@ from pumpsafe.hazards.tree import (
     event_probability,
     new_tree,
 )
-from pumpsafe.model.device import Device
+from pumpsafe.model.device import Device, assumption_ids
 from pumpsafe.model.errors import InputError
 from pumpsafe.model.fault_data import FaultTreeData, fault_tree_data
 from pumpsafe.model.trace import trace_to_json
@@ -78,7 +79,7 @@ def risk_file(device: Device, verify_report: Report | None, register_path: str |
     inputs = inputs or prepare(device, register_path, trees_dir)
     register, data = inputs.register, inputs.data
     verdicts = _verdicts(verify_report)
-    hazards = [_hazard_entry(register, h.id, verdicts) for h in register.hazards]
+    hazards = [_hazard_entry(register, h, verdicts) for h in register.hazards]
     trees = [_tree_entry(device, ref, tree, shown, data, cutsets, derive, progress)
              for ref, tree, shown in inputs.trees]
     flagged = any(h["flagged"] for h in hazards)
@@ -115,9 +116,8 @@ def _evidence(req_id: str, verdicts: Mapping[str, Any]) -> dict[str, str]:
             "detail": detail or v.reason}
 
 
-def _hazard_entry(register: Register, hazard_id: str, verdicts: Mapping[str, Any]
+def _hazard_entry(register: Register, h: Hazard, verdicts: Mapping[str, Any]
                   ) -> dict[str, Any]:
-    h = next(x for x in register.hazards if x.id == hazard_id)
     controls, flags = [], []
     for c in h.controls:
         evidence = [_evidence(r, verdicts) for r in c.requirements]
@@ -202,14 +202,20 @@ def authored_sets(authored: Mapping[str, Any]) -> list[frozenset[str]]:
     return [frozenset(s) for s in authored["minimal_cut_sets"].get("sets", [])]
 
 
+def derived_top(hazard: str) -> str:
+    """The top gate of the model-derived tree of ``hazard``."""
+    return f"MODEL_{hazard.replace('-', '_')}"
+
+
 def derived_tree(found: HazardCutSets, data: FaultTreeData) -> FaultTree | None:
     """The model-derived fault tree: an OR of one AND per cut set, over the device's basic
     events (None when the model has no cut set: no fault combination breaks the hazard's
-    requirements)."""
+    requirements). Cut sets are never empty: a requirement broken with no fault is reported
+    apart (``found.fault_free_violations``)."""
     if not found.cut_sets:
         return None
     tree = new_tree()
-    top = f"MODEL_{found.hazard.replace('-', '_')}"
+    top = derived_top(found.hazard)
     gates = []
     for i, cut in enumerate(found.cut_sets, 1):
         events = [data.events[f].basic_event for f in cut.faults]
@@ -218,9 +224,6 @@ def derived_tree(found: HazardCutSets, data: FaultTreeData) -> FaultTree | None:
             add_basic_event(tree, e.basic_event, Constant(data.probability(f)),
                             source=f"{e.model} {e.value} ({e.source})")
             tree.nodes[e.basic_event]["label"] = e.description
-        if not events:  # reachable with no fault at all: the top event is certain
-            add_gate(tree, top, "and", [], source="model")
-            return tree
         gate = f"{top}_CS{i}"
         add_gate(tree, gate, "and", events, source=f"cut set {i}: {cut.requirement}")
         tree.nodes[gate]["label"] = f"{' and '.join(cut.faults)} violate {cut.requirement}"
@@ -232,11 +235,9 @@ def derived_tree(found: HazardCutSets, data: FaultTreeData) -> FaultTree | None:
 
 def _derived_entry(found: HazardCutSets, data: FaultTreeData) -> dict[str, Any]:
     tree = derived_tree(found, data)
-    fta = None
-    if tree is not None and any(tree.successors(f"MODEL_{found.hazard.replace('-', '_')}")):
-        fta = _strip_times(result_document(analyze(tree, FtaOptions(
-            top=f"MODEL_{found.hazard.replace('-', '_')}",
-            mission_time_h=float(data.mission_time_h), list_sets=True, importance=True))))
+    top = derived_top(found.hazard)
+    fta = None if tree is None else _strip_times(result_document(analyze(tree, FtaOptions(
+        top=top, mission_time_h=float(data.mission_time_h), list_sets=True, importance=True))))
     return {
         "requirements": list(found.requirements),
         "complete": found.complete, "complete_up_to": found.complete_up_to,
@@ -249,9 +250,8 @@ def _derived_entry(found: HazardCutSets, data: FaultTreeData) -> dict[str, Any]:
         "fault_free_violations": [{"requirement": c.requirement,
                                    "trace": json.loads(trace_to_json(c.trace))}
                                   for c in found.fault_free_violations],
-        "top": f"MODEL_{found.hazard.replace('-', '_')}",
+        "top": top,
         "fta": fta,
-        "certain": tree is not None and fta is None,
     }
 
 
@@ -324,12 +324,6 @@ def _fault_data_entry(data: FaultTreeData) -> dict[str, Any]:
 
 def _assumptions(device: Device, data: FaultTreeData) -> list[str]:
     """The A- rows the device parameters and fault data rest on."""
-    sources = [p.source for p in device.params.values()]
-    sources += [e.source for e in data.events.values()]
-    sources += [data.mission_source, data.exposures_source]
-    found = set()
-    for s in sources:
-        for word in s.replace(",", " ").replace(";", " ").replace(":", " ").split():
-            if word.startswith("A-") and word[2:4].isdigit():
-                found.add(word[:4])
-    return sorted(found)
+    return assumption_ids([*(p.source for p in device.params.values()),
+                           *(e.source for e in data.events.values()),
+                           data.mission_source, data.exposures_source])

@@ -33,7 +33,7 @@ from pumpsafe.reports.output import Content, check_out_dir, write_report
 from pumpsafe.reports.pdf import render_pdf
 from pumpsafe.reports.verify_output import report_junit
 
-from pumpsafe.pipeline import prepare, risk_file
+from pumpsafe.pipeline import RiskInputs, prepare, risk_file
 
 FILES = {"html": "report.html", "pdf": "report.pdf", "md": "summary.md", "json": "report.json",
          "junit": "junit.xml", "mef": "model.xml"}
@@ -83,31 +83,35 @@ def source_date_epoch() -> int | None:
 
 
 def risk_document(device: Device, report: Report, register: str | None, trees_dir: str | None,
-                  workers: int = 2) -> tuple[Mapping[str, Any] | None, str]:
-    """The risk file (:func:`pumpsafe.pipeline.risk_file`) and a note (empty: nothing left out);
-    a device file without fault data (``[fault_tree]``) gets the report without hazard sections
-    and a note saying why."""
+                  workers: int = 2, inputs: RiskInputs | None = None
+                  ) -> tuple[Mapping[str, Any] | None, str]:
+    """The risk file (:func:`pumpsafe.pipeline.risk_file`, from ``inputs`` when
+    :func:`check_inputs` prepared them) and a note (empty: nothing left out); a device file
+    without fault data (``[fault_tree]``) gets the report without hazard sections and a note
+    saying why."""
     if "fault_tree" not in device.document:
         return None, ("This device file has no [fault_tree] table (the basic event of every "
                       "model fault), so the hazard analysis, risk matrices and traceability are "
                       "left out; copy the table from the reference device and adapt it.")
     risk: Mapping[str, Any] = risk_file(device, report, register_path=register,
                                         trees_dir=trees_dir,
-                                        cutsets=CutSetOptions(workers=max(1, workers)))
+                                        cutsets=CutSetOptions(workers=max(1, workers)),
+                                        inputs=inputs)
     return risk, ""
 
 
-def check_inputs(request: ReportRequest) -> None:
-    """Refuse bad paths and trees before the (long) verification starts."""
+def check_inputs(request: ReportRequest, device: Device) -> RiskInputs | None:
+    """Refuse bad paths and trees before the (long) verification starts; the risk file's
+    inputs, loaded and validated (None for a device without fault data)."""
     check_out_dir(Path(request.out_dir))
     if request.register is not None and not Path(request.register).is_file():
         raise InputError(request.register, "--register", "file not found",
                          "give the path of a hazard register file")
-    device = load_device(request.device_path)
-    if "fault_tree" in device.document:
-        prepare(device, request.register, request.trees_dir)
     for tree_file in tree_files(request.trees_dir):
         read_mef([tree_file.path])
+    if "fault_tree" not in device.document:
+        return None
+    return prepare(device, request.register, request.trees_dir)
 
 
 def analyze_trees(trees_dir: str | None, risk: Mapping[str, Any] | None
@@ -150,11 +154,11 @@ def run_report(request: ReportRequest, progress: Progress | None = None) -> Repo
     clock = _Clock()
     epoch = source_date_epoch()
     device = load_device(request.device_path)
-    check_inputs(request)
+    inputs = check_inputs(request, device)
     verification = _verify(device, request.verify_options, progress, clock)
     started = time.perf_counter()
     risk, note = risk_document(device, verification, request.register, request.trees_dir,
-                               request.verify_options.workers)
+                               request.verify_options.workers, inputs)
     clock.laps["hazards"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
     trees = analyze_trees(request.trees_dir, risk)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import z3
-from pumpsafe.model.device import SPECS, Device
+from pumpsafe.model.device import SPECS, Device, assumption_ids
 
 from pumpsafe import __version__
 
@@ -73,5 +73,4 @@ def device_parameters(device: Device) -> list[dict[str, Any]]:
 
 def assumptions(device: Device) -> list[str]:
     """The ``A-`` rows of the domain brief that the device's numbers rest on, sorted."""
-    return sorted({p.source.split()[0].rstrip(",:;") for p in device.params.values()
-                   if p.source.startswith("A-")})
+    return assumption_ids(p.source for p in device.params.values())
