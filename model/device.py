@@ -79,8 +79,9 @@ SPECS: dict[str, dict[str, Spec]] = {
         "cap_needle_interlock": Spec("bool", doc="the access port admits only the CAP needle"),
         "conc_reentry_at_refill": Spec("bool", doc="the concentration is re-entered at every "
                                        "refill (P-06); else the old one stays programmed"),
-        "daily_limiter": Spec("bool", doc="skip a bolus that would take the drug commanded in "
-                              "the day window above the hard maximum"),
+        "daily_limiter": Spec("bool", doc="keep each day window within the hard maximum: "
+                              "each flex segment's rate within it, and a bolus let through only "
+                              "if the rest of the window at the maximum rate still fits"),
     },
     "catheter": {
         "pump_tubing_ul": Spec("int", 0, 1_000, doc="actual pump tubing volume"),

@@ -246,6 +246,8 @@ def _refill(d: Device, s: StateVars) -> Rule:
         fill_volume_ul=believed,
         nominal_since_fill_ul=0,
         t_since_fill_min=0,
+        # the remainder owed was in units of the old drug: dropped (under 1 uL, never extra)
+        rate_frac=0,
         programmed_conc_ug_per_ml=entered,
         rate_ul_per_day=new_day,
         night_rate_ul_per_day=new_night,
@@ -293,7 +295,14 @@ def _program(d: Device, s: StateVars) -> Rule:
     increase = b.let("increase", all_of(~stopping, total2 > old2))
     step = d.term("programming.titration_step_permille")
     big_decrease = total2 * 1000 < old2 * (1000 - d.term("programming.decrease_confirm_permille"))
-    within_max = total2 <= hard_max * 2
+    if d.value("programming.daily_limiter"):
+        # SR-OD-02: each flex segment's daily rate is checked, not only their average; a
+        # schedule weighted to one segment and then moved to the other delivered up to twice
+        # the maximum in one day window (scenario flex-reprogramming)
+        over_max = (dose > hard_max) | (night > hard_max)
+    else:
+        over_max = total2 > hard_max * 2
+    within_max = ~over_max
     if d.value("programming.override_allowed"):
         within_max = within_max | override
     fmin, fmax = d.term("flow.min_ul_per_day"), d.term("flow.max_ul_per_day")
@@ -322,7 +331,7 @@ def _program(d: Device, s: StateVars) -> Rule:
         bolus_ul=when(periodic, to_volume_ul(bolus_dose, conc, concs), 0),
         bolus_interval_min=when(periodic, interval, DAY_MIN),
         next_bolus_in_min=when(periodic, interval, DAY_MIN),
-        override_active=when(keep, s.override_active, override & (total2 > hard_max * 2)),
+        override_active=when(keep, s.override_active, override & over_max),
         override_in_window=s.override_in_window | override,
         t_since_increase_min=when(increase, 0, s.t_since_increase_min),
         withdrawal_warning_logged=stopping | big_decrease,
@@ -382,22 +391,28 @@ def _infuse(d: Device, s: StateVars) -> Rule:
     acc1440 = b.let("due_x1440", by_choice(dt, steps, due_x1440))
     conc_prog = s.programmed_conc_ug_per_ml
     limited = lit(bool(d.value("programming.daily_limiter"))) & ~s.override_active
-    # The daily limiter (SR-OD-02) skips a bolus (periodic, single, priming or bridge) that
-    # would take the drug commanded in the day window above the hard maximum. It does not cap
-    # the basal rate: capping it made every infusion step ~20x slower for Z3 (measured).
+    # The daily limiter (SR-OD-02) lets a bolus (periodic, single, priming or bridge) through
+    # only if the drug commanded in the day window, the bolus included, leaves room for the rest
+    # of the window at the hard-maximum rate: 1440 x commanded <= minutes elapsed x maximum.
+    # Reserving at the maximum rather than at the programmed rate keeps the window within the
+    # maximum whatever is programmed later in it, and keeps the rule linear (provable): the
+    # programmed rate x the minutes left would be a product of two state variables. The price
+    # is that early in a window a bolus may be refused although the day's total would fit.
     starts_window = b.let("starts_window", by_choice(
         dt, steps, lambda c: lit(True) if c >= DAY_MIN else s.day_window_min + c > DAY_MIN))
-    room0 = b.let("room_before_ng", limit_ng - when(starts_window, 0, s.commanded_day_ng))
+    window_after = by_choice(dt, steps, lambda c: lit(DAY_MIN) if c >= DAY_MIN else
+                             when(starts_window, c, s.day_window_min + c))
     basal = b.let("basal_ul", when(on, acc1440 // DAY_MIN, 0))
     bolus_due = b.let("bolus_due", all_of(on, periodic, s.next_bolus_in_min == dt))
     oneshot = b.let("oneshot", all_of(on, s.pending_bolus_kind != BOLUS_NONE))
     basal_ng = times_choice(basal, conc_prog, concs)
     per_bolus_ng = times_choice(s.bolus_ul, conc_prog, concs)
     shot_ng = times_choice(s.pending_bolus_ul, conc_prog, concs)
-    room = b.let("room_ng", room0 - basal_ng)
-    give_bolus = b.let("give_bolus", bolus_due & (~limited | (per_bolus_ng <= room)))
-    give_shot = b.let("give_shot", oneshot & (~limited | (shot_ng + when(give_bolus, per_bolus_ng,
-                                                                          0) <= room)))
+    room = b.let("room_x1440_ng", window_after * limit_ng - DAY_MIN * (
+        when(starts_window, 0, s.commanded_day_ng) + basal_ng))
+    give_bolus = b.let("give_bolus", bolus_due & (~limited | (per_bolus_ng * DAY_MIN <= room)))
+    give_shot = b.let("give_shot", oneshot & (~limited | (
+        (shot_ng + when(give_bolus, per_bolus_ng, 0)) * DAY_MIN <= room)))
     total = b.let("due_ul", basal + when(give_bolus, s.bolus_ul, 0)
                   + when(give_shot, s.pending_bolus_ul, 0))
     hi_band = when(s.overinfusing, (total * (1000 + d.term("flow.overinfusion_permille"))) // 1000,

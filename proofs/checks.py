@@ -127,7 +127,9 @@ def check_requirement(model: PumpModel, req: Requirement, engine: str, timeout_s
     if engine == "kind":
         return _k_induction(system, req, lemma, depth, timeout_s)
     start = time.monotonic()
-    candidate = all_of(req.predicate, lemma) if req.kind == "invariant" else lemma
+    extra = [t for _, t in req.strengthening]
+    candidate = all_of(req.predicate, lemma, *extra) if req.kind == "invariant" \
+        else all_of(lemma, *extra)
     text = spacer.candidate_certificate(system, req, candidate, timeout_s)
     if text is not None:
         return CheckResult("proved", "induction", certificate=text)

@@ -63,6 +63,9 @@ class Requirement:
     note: str = ""
     structural_check: Callable[[PumpModel], str | None] | None = field(default=None, repr=False)
     targets: tuple[tuple[str, Term], ...] = ()  # reachability: (name, condition) each reachable
+    # invariants proved together with the predicate (a stronger candidate certificate; its
+    # re-check proves them too): the reasoning a proof of this requirement rests on
+    strengthening: tuple[tuple[str, Term], ...] = ()
 
     @property
     def family(self) -> str:
@@ -116,6 +119,37 @@ def alarm_classes_fixed(model: PumpModel) -> str | None:
     return None
 
 
+def daily_limit_invariants(device: Device) -> tuple[tuple[str, Term], ...]:
+    """What the daily limiter keeps true (SR-OD-02), whatever the faults: without an override,
+    each segment's dose and motor rate are within the hard maximum, and a day window's commanded
+    drug is within the maximum's share of the minutes elapsed, give or take the carried
+    remainder (under 1 uL). Nothing on a device without the limiter, or whose implant dose
+    already exceeds the maximum."""
+    concs = tuple(device.value("drug.concentrations_ug_per_ml"))
+    h, first = device.params["programming.hard_max_daily_dose_ug"], \
+        device.params["initial.daily_dose_ug"]
+    if not device.value("programming.daily_limiter") or h.is_range \
+            or (first.hi if first.is_range else first.value) > h.value:
+        return ()
+    max_ug: int = h.value
+    return (
+        ("an override in force is logged in its window",
+         implies(S.override_active, S.override_in_window)),
+        ("without an override each segment's dose is within the maximum",
+         S.override_active | all_of(S.daily_dose_ug <= max_ug, S.flex_night_dose_ug <= max_ug)),
+        ("without an override each segment's motor rate is within the maximum",
+         S.override_active | all_of(*(implies(
+             S.programmed_conc_ug_per_ml == c,
+             all_of(S.rate_ul_per_day * c <= max_ug * 1000,
+                    S.night_rate_ul_per_day * c <= max_ug * 1000)) for c in concs))),
+        ("without an override the window's commanded drug is within the maximum's share",
+         S.override_in_window | all_of(*(implies(
+             S.programmed_conc_ug_per_ml == c,
+             S.commanded_day_ng * 1440 + S.rate_frac * c
+             <= S.day_window_min * max_ug * 1000 + 1439 * max(concs)) for c in concs))),
+    )
+
+
 # -- the catalogue ---------------------------------------------------------------------------------
 def catalogue(device: Device) -> tuple[Requirement, ...]:
     """Every requirement, instantiated for the device (device-specific numbers only where the
@@ -126,13 +160,14 @@ def catalogue(device: Device) -> tuple[Requirement, ...]:
     acc = 145  # D-03
     max_ng = L.HARD_MAX_DAILY_DOSE_UG * 1000
     on, on_next = delivering(S), delivering(N)
+    within_commanded = S.delivered_day_ng * 1000 <= S.commanded_day_ng * (1000 + acc) + 1000 + acc
     reqs = [
         # -- overdose ------------------------------------------------------------------------
         Requirement(
             "SR-OD-01", ("HZ-OD",), "With no pump fault active, drug delivered into the CSF in "
             "a day window shall not exceed the drug the pump commanded for it x 1145/1000 (D-03).",
             "invariant",
-            S.delivered_day_ng * 1000 <= S.commanded_day_ng * (1000 + acc) + 1000 + acc,
+            within_commanded,
             premise=S.delivered_day_ng > 0,
             assumes_absent=("overinfusion", "catheter_occlusion", "catheter_kink", "cap_injection",
                             "conc_entry_error"),
@@ -148,11 +183,14 @@ def catalogue(device: Device) -> tuple[Requirement, ...]:
             premise=S.delivered_day_ng > 0,
             assumes_absent=("overinfusion", "catheter_occlusion", "catheter_kink", "cap_injection",
                             "conc_entry_error"),
-            sources=("A-05", "D-03"), note="Violated on the reference device: the daily limiter "
-            "counts boluses against the commanded-drug day counter but does not cap the basal "
-            "rate, and a flex schedule moved between segments inside one day window delivers up "
-            "to twice the maximum (scenario flex-reprogramming). Allows one unit of rounding "
-            "(1 uL at the highest concentration)."),
+            sources=("A-05", "D-03"), note="The daily limiter keeps the drug commanded in a "
+            "window within the maximum (each flex segment's rate within it; a bolus only if the "
+            "rest of the window at the maximum rate still fits), and SR-OD-01 bounds delivery by "
+            "what was commanded. Allows one unit of rounding (1 uL at the highest "
+            "concentration). Before this control, a flex schedule moved between segments inside "
+            "one day window delivered up to twice the maximum (scenario flex-reprogramming).",
+            strengthening=(("SR-OD-01: delivered within commanded x 1145/1000",
+                            within_commanded), *daily_limit_invariants(device))),
         Requirement(
             "SR-OD-03", ("HZ-OD", "HZ-CONC"), "The motor rate shall be the prescribed dose "
             "converted with the concentration actually in the reservoir: drug in the reservoir "

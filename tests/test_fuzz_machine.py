@@ -127,8 +127,10 @@ def test_one_machine_spreads_its_test_cases_over_every_permission_set(
         real(self, ctx, resolved, stats)
 
     monkeypatch.setattr(machine_module._Run, "__init__", spy)
+    # Hypothesis does not sample a st.sampled_from uniformly (it mutates earlier cases): 100
+    # derandomized cases left one of the 7 sets unvisited once the program rule changed
     error = find_violation(build_machine(REFERENCE_SPECS), settings(
-        settings.default, derandomize=True, database=None, max_examples=100))
+        settings.default, derandomize=True, database=None, max_examples=300))
     assert error is None
     assert seen == {s.digest() for s in REFERENCE_SPECS}
 
