@@ -162,3 +162,27 @@ def test_a_scenario_not_enabled_on_the_device_says_nothing() -> None:
     od02 = by_id(catalogue(bare), "SR-OD-02")
     assert known_violation(build_model(bare), od02, od02.fault_permissions(bare),
                            builtin_scenarios()) is not None
+
+
+def test_titrated_fault_scenarios_break_the_daily_maximum_under_their_fault() -> None:
+    """Each titrated-fault scenario takes a day window over the maximum on the reference device
+    once its fault is permitted (how the cut-set search asks, its fault assumption dropped),
+    and says nothing without it: the deep runs BMC cannot reach that make HZ-OD's cut sets of
+    SR-OD-02 complete."""
+    from pumpsafe.model.state import FAULTS
+    from pumpsafe.proofs.scenarios import builtin_scenarios, first_violation
+
+    device = load_device()
+    model = build_model(device)
+    od02 = dataclasses.replace(by_id(catalogue(device), "SR-OD-02"), assumes_absent=(),
+                               survives=())
+    scenarios = {s.name: s for s in builtin_scenarios()}
+    for name, fault in (("titrated-overinfusion", "overinfusion"),
+                        ("titrated-occlusion-release", "catheter_occlusion"),
+                        ("titrated-kink-release", "catheter_kink")):
+        with_fault = {f: f == fault for f in FAULTS}
+        trace = first_violation(model, od02, scenarios[name], with_fault)
+        assert trace is not None, name
+        assert trace.steps[-1].state.delivered_day_ng > 1_145_000 + 2_290  # the bound
+        assert first_violation(model, od02, scenarios[name], dict.fromkeys(FAULTS, False)) \
+            is None, name
