@@ -35,6 +35,8 @@ UNSAFE = {
     "unsafe_i10_programmed_rate_alarm": ("SR-AL-04", "SR-AL-03", "SR-FL-06"),
     "unsafe_p06_wrong_concentration": ("SR-OD-03",),
     "unsafe_no_titration_limit": ("SR-PG-01", "SR-PG-02"),
+    "unsafe_a07_no_decrease_confirmation": ("SR-WD-05",),
+    "unsafe_p03_no_reconciliation": ("SR-CF-02",),
 }
 
 
