@@ -7,13 +7,13 @@ before it), then the remaining lets, the guard and the updates.
 
 from __future__ import annotations
 
-import dataclasses
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pumpsafe.model.errors import InputError
 from pumpsafe.model.rules import PumpModel, Rule, RuleParam
-from pumpsafe.model.state import FIELD_NAMES, FIELD_SORTS, State, state_to_dict
+from pumpsafe.model.state import FIELD_NAMES, FIELD_SORTS, State
 from pumpsafe.model.terms import Compiled, Term, Value, compile_term, render
 
 
@@ -33,6 +33,7 @@ class CompiledRule:
     lets: tuple[tuple[str, Compiled], ...]
     guard_parts: tuple[tuple[Term, Compiled], ...]
     updates: tuple[tuple[str, Compiled], ...]
+    sorted_names: list[str]  # of the parameters
 
 
 Args = Mapping[str, Value]
@@ -61,7 +62,7 @@ class Interpreter:
 
     def base_env(self, state: State) -> dict[str, Value]:
         """Variables visible to a rule before its parameters: state fields and device values."""
-        env: dict[str, Value] = state_to_dict(state)
+        env: dict[str, Value] = dict(zip(FIELD_NAMES, _field_values(state), strict=True))
         env.update(self.resolved)
         return env
 
@@ -91,15 +92,24 @@ class Interpreter:
         result = self._run(rule, state, args)
         return None if isinstance(result, str) else result
 
-    def _run(self, rule: str, state: State, args: Args) -> State | str:
+    def step_in(self, rule: str, state: State, env: dict[str, Value],
+                args: Args) -> State | None:
+        """:meth:`step` for a caller that already holds ``env == self.base_env(state)`` (a
+        fresh dict: the step writes the parameters and lets into it)."""
+        result = self._run(rule, state, args, env)
+        return None if isinstance(result, str) else result
+
+    def _run(self, rule: str, state: State, args: Args,
+             env: dict[str, Value] | None = None) -> State | str:
         try:
             cr = self.rules[rule]
         except KeyError:
             return f"there is no rule {rule!r}"
-        names = [cp.param.name for cp in cr.params]
-        if sorted(args) != sorted(names):
+        if sorted(args) != cr.sorted_names:
+            names = [cp.param.name for cp in cr.params]
             return f"rule {rule} takes parameters {names}, got {sorted(args)}"
-        env = self.base_env(state)
+        if env is None:
+            env = self.base_env(state)
         done = 0
         for cp in cr.params:
             done = _run_lets(cr, env, done, cp.param.after_lets)
@@ -114,9 +124,25 @@ class Interpreter:
                 return f"guard of {rule} is false: {render(term)}"
         new = {n: f(env) for n, f in cr.updates}
         for n, v in new.items():
-            if isinstance(v, bool) != (FIELD_SORTS[n] == "bool"):
+            if isinstance(v, bool) != _IS_BOOL[n]:
                 return f"rule {rule} gives field {n} a value of the wrong sort: {v!r}"
-        return dataclasses.replace(state, **new)  # type: ignore[arg-type]
+        return _replace(state, new)
+
+
+_field_values = operator.attrgetter(*FIELD_NAMES)
+_IS_BOOL: dict[str, bool] = {n: s == "bool" for n, s in FIELD_SORTS.items()}
+
+
+def _replace(state: State, new: Mapping[str, Value]) -> State:
+    """``dataclasses.replace(state, **new)`` for ``new`` naming state fields only (the sort
+    check above has looked each one up): the same object, built without ``State.__init__``,
+    which sets ~60 frozen fields one ``object.__setattr__`` at a time (most of a step's cost).
+    State has no ``__post_init__`` and no slots, so its instance dict is all there is."""
+    out = object.__new__(type(state))
+    values = out.__dict__
+    values.update(zip(FIELD_NAMES, _field_values(state), strict=True))
+    values.update(new)
+    return out
 
 
 def _compile_rule(rule: Rule) -> CompiledRule:
@@ -127,7 +153,7 @@ def _compile_rule(rule: Rule) -> CompiledRule:
     parts = rule.guard.args if rule.guard.op == "and" else (rule.guard,)
     guard = tuple((t, compile_term(t)) for t in parts)
     updates = tuple((n, compile_term(t)) for n, t in rule.updates.items())
-    return CompiledRule(rule, params, lets, guard, updates)
+    return CompiledRule(rule, params, lets, guard, updates, sorted(p.name for p in rule.params))
 
 
 def _run_lets(cr: CompiledRule, env: dict[str, Value], done: int, upto: int) -> int:

@@ -3,6 +3,7 @@ device fails the requirement its defect breaks, and the shrunk failure replays."
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -257,6 +258,10 @@ def test_fast_interpreter_takes_the_steps_of_the_plain_one(
             ref = plain.setdefault(key, Interpreter(self.ctx.model, self.interp.resolved))
             step = self.steps[-1]
             assert ref.step(rule_name, pre, step.params) == step.state
+            # the state built without State.__init__ is the one __init__ builds
+            built = dataclasses.replace(pre, **step.state.__dict__)
+            assert list(step.state.__dict__.items()) == list(built.__dict__.items())
+            assert type(step.state) is type(built) and hash(step.state) == hash(built)
             compared[0] += 1
 
     monkeypatch.setattr(machine_module._Run, "fire", both)

@@ -211,7 +211,9 @@ class _Run:
 
     def fire(self, rule_name: str, data: ConjectureData) -> None:
         args = self._draw(rule_name, data)
-        post = None if args is None else self.interp.step(rule_name, self.state, args)
+        # self.env is the interpreter's base_env of the state: a copy saves rebuilding it
+        post = (None if args is None
+                else self.interp.step_in(rule_name, self.state, dict(self.env), args))
         if args is None or post is None:
             self.stats.skipped[rule_name] += 1
             return
