@@ -7,6 +7,7 @@ import dataclasses
 import json
 from typing import Any
 
+import hypothesis
 import pytest
 from conftest import DEVICES, all_faults_device
 from hypothesis import settings
@@ -17,9 +18,10 @@ from pumpsafe.model.trace import trace_from_json, trace_to_json
 from pumpsafe.proofs.requirements import catalogue
 
 from pumpsafe.fuzzing import machine as machine_module
+from pumpsafe.fuzzing.campaign import CampaignConfig
 from pumpsafe.fuzzing.machine import build_machine, find_violation, machine_specs
 from pumpsafe.fuzzing.permsets import checkable, drop_assumptions, permission_sets, select
-from pumpsafe.fuzzing.plans import feasible_interval, plan_rule
+from pumpsafe.fuzzing.plans import ParamPlan, feasible_interval, plan_rule
 from pumpsafe.fuzzing.replaying import check_violation
 from pumpsafe.fuzzing.stats import Stats
 
@@ -130,12 +132,20 @@ def test_one_machine_spreads_its_test_cases_over_every_permission_set(
         real(self, ctx, resolved, stats)
 
     monkeypatch.setattr(machine_module._Run, "__init__", spy)
-    # Hypothesis does not sample a st.sampled_from uniformly (it mutates earlier cases): 100
-    # derandomized cases left one of the 7 sets unvisited once the program rule changed
-    error = find_violation(build_machine(REFERENCE_SPECS), settings(
-        settings.default, derandomize=True, database=None, max_examples=300))
-    assert error is None
-    assert seen == {s.digest() for s in REFERENCE_SPECS}
+    # Hypothesis does not sample a st.sampled_from uniformly (it mutates earlier cases; about
+    # 60 % of test cases get the first set), and which rarer set a run misses moves with any
+    # change to the draws: with random seeds half the runs of 100 miss one, and one
+    # derandomized run of 300 is a single draw of that luck. One campaign batch
+    # (CampaignConfig.batch_examples) per seed, three seeds.
+    for seed in (0, 1, 2):
+        seen.clear()
+        machine = build_machine(REFERENCE_SPECS)
+        hypothesis.seed(seed)(machine)
+        error = find_violation(machine, settings(
+            settings.default, derandomize=False, database=None,
+            max_examples=CampaignConfig.batch_examples))
+        assert error is None
+        assert seen == {s.digest() for s in REFERENCE_SPECS}, seed
 
 
 def test_step_checks_agree_with_the_monitor(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -224,7 +234,6 @@ def test_draw_int_makes_the_choices_of_int_strategy() -> None:
 
 def test_cached_allowed_values_equal_a_fresh_search(monkeypatch: pytest.MonkeyPatch) -> None:
     """The cache of what passes a parameter's checks is keyed on every variable they read."""
-    from pumpsafe.fuzzing.plans import ParamPlan
 
     compared = [0]
     real = ParamPlan.allowed
@@ -239,6 +248,31 @@ def test_cached_allowed_values_equal_a_fresh_search(monkeypatch: pytest.MonkeyPa
     find_violation(build_machine(REFERENCE_SPECS), settings(settings.default, derandomize=True,
                                                             database=None, max_examples=60))
     assert compared[0] > 500
+
+
+def test_an_int_is_drawn_whenever_some_value_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No draw of an int gives up while a value of its range passes its checks (the linear
+    conjuncts of the model allow an interval; a narrow one is found a check at a time)."""
+    real = ParamPlan._allowed_uncached
+    compared = [0]
+
+    def exhaustive(self: ParamPlan, env: dict[str, Any]) -> Any:
+        got = real(self, env)
+        if self.domain is None and compared[0] < 400:
+            base = dict(env)
+            lo, hi = self.int_range(dict(base))
+            if hi - lo <= 5000:
+                passing = [x for x in range(lo, hi + 1) if self.admits({**base, self.name: x})]
+                assert (got is None) == (not passing), (self.name, got, passing[:5])
+                if got is not None:
+                    assert got[0] in passing and got[1] in passing
+                compared[0] += 1
+        return got
+
+    monkeypatch.setattr(ParamPlan, "_allowed_uncached", exhaustive)
+    find_violation(build_machine(REFERENCE_SPECS), settings(settings.default, derandomize=True,
+                                                            database=None, max_examples=40))
+    assert compared[0] > 100
 
 
 def test_fast_interpreter_takes_the_steps_of_the_plain_one(

@@ -143,6 +143,7 @@ class _Context:
         visible = frozenset(FIELD_NAMES) | frozenset(self.model.device_ranges)
         self.plans: dict[str, RulePlan] = {r.name: plan_rule(r, visible)
                                            for r in self.model.rules}
+        self.enabled = {name: plan.enabled for name, plan in self.plans.items()}
         self.margins = Margins.of(self.model, {r.id for r in spec.requirements})
         self._engines: dict[tuple[int, ...], tuple[Interpreter, Monitor]] = {}
         self._predicates: dict[str, Compiled] = {}
@@ -202,11 +203,10 @@ class _Run:
         self._raise_if(self.monitor.violated_in_state(self.state))
 
     def may_fire(self, rule_name: str) -> bool:
-        # Hypothesis asks each rule's precondition several times per step: once per state
+        # Hypothesis may ask a rule's precondition more than once per step: once per state
         hit = self._may_fire.get(rule_name)
         if hit is None:
-            hit = self._may_fire[rule_name] = all(
-                g(self.env) for g in self.ctx.plans[rule_name].state_guard)
+            hit = self._may_fire[rule_name] = bool(self.ctx.enabled[rule_name](self.env))
         return hit
 
     def fire(self, rule_name: str, data: ConjectureData) -> None:
@@ -327,9 +327,6 @@ class ModelMachine(RuleBasedStateMachine):
                                    label=key) for var, key in ctx.ranged}
         self.run = _Run(ctx, resolved, self.stats)
 
-    def may_fire(self, rule_name: str) -> bool:
-        return self.run is not None and self.run.may_fire(rule_name)
-
     def fire(self, rule_name: str, data: st.DataObject) -> None:
         self.observer.step()
         if self.run is not None:
@@ -382,7 +379,11 @@ def _hypothesis_rule(plan: RulePlan, rank: int) -> Callable[..., None]:
 
     step.__name__ = step.__qualname__ = f"r{rank:02d}_{name}"
     step.__doc__ = f"The model rule {name!r}."
-    return precondition(lambda self: self.may_fire(name))(rule(data_=st.data())(step))
+    def enabled(self: ModelMachine) -> bool:
+        run = self.run
+        return run is not None and run.may_fire(name)
+
+    return precondition(enabled)(rule(data_=st.data())(step))
 
 
 def specs_digest(specs: Sequence[MachineSpec]) -> str:
