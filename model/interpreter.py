@@ -8,7 +8,7 @@ before it), then the remaining lets, the guard and the updates.
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pumpsafe.model.errors import InputError
@@ -42,7 +42,10 @@ Args = Mapping[str, Value]
 class Interpreter:
     """Evaluates a :class:`PumpModel` with its ranged device parameters resolved to values."""
 
-    def __init__(self, model: PumpModel, resolved: Mapping[str, int]) -> None:
+    def __init__(self, model: PumpModel, resolved: Mapping[str, int],
+                 compiler: Callable[[Term], Compiled] = compile_term) -> None:
+        """``compiler`` compiles the rules' terms: :func:`compile_term` or a function that
+        returns functions equal to its (the fuzz machine's compiles to faster code)."""
         missing = sorted(set(model.device_ranges) - set(resolved))
         if missing:
             raise InputError(model.device.path, ", ".join(missing), "ranged parameters need a "
@@ -53,12 +56,16 @@ class Interpreter:
                                  f"the device's range [{lo}, {hi}]")
         self.model = model
         self.resolved: dict[str, int] = {k: int(resolved[k]) for k in sorted(model.device_ranges)}
-        self.rules: dict[str, CompiledRule] = {r.name: _compile_rule(r) for r in model.rules}
+        self.rules: dict[str, CompiledRule] = {r.name: _compile_rule(r, compiler)
+                                               for r in model.rules}
+        self._init: tuple[Compiled, ...] | None = None  # compiled at the first initial_state
 
     def initial_state(self) -> State:
         """The state at implant."""
+        if self._init is None:
+            self._init = tuple(compile_term(self.model.init[n]) for n in FIELD_NAMES)
         env: dict[str, Value] = dict(self.resolved)
-        return State(**{n: compile_term(self.model.init[n])(env) for n in FIELD_NAMES})  # type: ignore[arg-type]
+        return State(**{n: f(env) for n, f in zip(FIELD_NAMES, self._init, strict=True)})  # type: ignore[arg-type]
 
     def base_env(self, state: State) -> dict[str, Value]:
         """Variables visible to a rule before its parameters: state fields and device values."""
@@ -145,14 +152,14 @@ def _replace(state: State, new: Mapping[str, Value]) -> State:
     return out
 
 
-def _compile_rule(rule: Rule) -> CompiledRule:
-    params = tuple(_CompiledParam(p, compile_term(p.lo) if p.lo is not None else None,
-                                  compile_term(p.hi) if p.hi is not None else None)
+def _compile_rule(rule: Rule, compiler: Callable[[Term], Compiled]) -> CompiledRule:
+    params = tuple(_CompiledParam(p, compiler(p.lo) if p.lo is not None else None,
+                                  compiler(p.hi) if p.hi is not None else None)
                    for p in rule.params)
-    lets = tuple((n, compile_term(t)) for n, t in rule.lets)
+    lets = tuple((n, compiler(t)) for n, t in rule.lets)
     parts = rule.guard.args if rule.guard.op == "and" else (rule.guard,)
-    guard = tuple((t, compile_term(t)) for t in parts)
-    updates = tuple((n, compile_term(t)) for n, t in rule.updates.items())
+    guard = tuple((t, compiler(t)) for t in parts)
+    updates = tuple((n, compiler(t)) for n, t in rule.updates.items())
     return CompiledRule(rule, params, lets, guard, updates, sorted(p.name for p in rule.params))
 
 

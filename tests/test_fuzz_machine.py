@@ -217,6 +217,38 @@ def test_fast_terms_agree_with_the_closures() -> None:
             assert outcome(slow, env) == outcome(fast, env), (t.op, env)
 
 
+def test_step_predicates_read_what_the_monitor_merges() -> None:
+    """compile_step on every checkable predicate equals compile_term on the environment
+    Monitor.violated_in_step builds (pre, then next_ fields, then fired_ rules)."""
+    import random
+
+    from pumpsafe.model.terms import compile_term
+
+    from pumpsafe.fuzzing.fastterms import compile_step
+
+    device = all_faults_device()
+    model = build_model(device)
+    rules = tuple(r.name for r in model.rules)
+    rng = random.Random(7)
+    reqs = [r for r in checkable(catalogue(device)) if r.predicate is not None]
+    assert any(r.kind == "step" for r in reqs) and any(r.kind == "invariant" for r in reqs)
+    for req in reqs:
+        assert req.predicate is not None
+        slow = compile_term(req.predicate)
+        fast = compile_step(req.predicate, FIELD_NAMES, rules, req.kind == "invariant")
+        for _ in range(100):
+            pre, post = ({n: rng.choice((0, 1, 3, 60, 1440, True, False)) for n in FIELD_NAMES}
+                         for _ in range(2))
+            for env in (pre, post):
+                env["dev_catheter_catheter_volume_ul"] = rng.choice((0, 100))
+            rule = rng.choice(rules)
+            merged = dict(pre)
+            merged.update({"next_" + n: post[n] for n in FIELD_NAMES})
+            merged.update({"fired_" + r: r == rule for r in rules})
+            want = slow(post if req.kind == "invariant" else merged)
+            assert fast(pre, post, rule) == want, req.id
+
+
 def test_draw_int_makes_the_choices_of_int_strategy() -> None:
     from hypothesis.internal.conjecture.data import ConjectureData
 

@@ -19,8 +19,6 @@ another's.
 from __future__ import annotations
 
 import copy
-import dataclasses
-import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -40,7 +38,7 @@ from hypothesis.stateful import (
 )
 
 from pumpsafe import __version__
-from pumpsafe.fuzzing.fastterms import compile_fast
+from pumpsafe.fuzzing.fastterms import StepPredicate, compile_fast, compile_step
 from pumpsafe.fuzzing.margins import Margins, MarginTracker
 from pumpsafe.fuzzing.permsets import PermissionSet, permission_sets
 from pumpsafe.fuzzing.plans import (
@@ -54,20 +52,13 @@ from pumpsafe.fuzzing.plans import (
 )
 from pumpsafe.fuzzing.stats import Stats
 from pumpsafe.model.device import Device, with_faults
-from pumpsafe.model.interpreter import CompiledRule, Interpreter
+from pumpsafe.model.interpreter import Interpreter
 from pumpsafe.model.rules import PumpModel, build_model
 from pumpsafe.model.state import FIELD_NAMES
-from pumpsafe.model.terms import Compiled, Value
+from pumpsafe.model.terms import Value
 from pumpsafe.model.trace import Step, Trace
 from pumpsafe.proofs.monitor import Monitor
 from pumpsafe.proofs.requirements import Requirement
-
-_NEXT_NAMES = tuple("next_" + n for n in FIELD_NAMES)
-
-
-@functools.lru_cache(maxsize=256)
-def _fired(rule_names: tuple[str, ...], rule: str) -> dict[str, bool]:
-    return {"fired_" + r: r == rule for r in rule_names}
 
 
 class RequirementViolated(AssertionError):
@@ -146,14 +137,16 @@ class _Context:
         self.enabled = {name: plan.enabled for name, plan in self.plans.items()}
         self.margins = Margins.of(self.model, {r.id for r in spec.requirements})
         self._engines: dict[tuple[int, ...], tuple[Interpreter, Monitor]] = {}
-        self._predicates: dict[str, Compiled] = {}
+        self._predicates: dict[str, StepPredicate] = {}
 
-    def predicate(self, req: Requirement) -> Compiled:
-        """The monitor's predicate of ``req`` compiled by :func:`compile_fast` (cached)."""
+    def predicate(self, req: Requirement) -> StepPredicate:
+        """The monitor's predicate of ``req`` as a function of the step (pre and post state
+        environments, rule), compiled by :func:`compile_step` (cached)."""
         hit = self._predicates.get(req.id)
         if hit is None:
             assert req.predicate is not None
-            hit = self._predicates[req.id] = compile_fast(req.predicate)
+            hit = self._predicates[req.id] = compile_step(
+                req.predicate, FIELD_NAMES, self.rule_names, req.kind == "invariant")
         return hit
 
     def engines(self, by_var: Mapping[str, int]) -> tuple[Interpreter, Monitor]:
@@ -162,8 +155,9 @@ class _Context:
         hit = self._engines.get(key)
         if hit is None:
             if not self._engines:
-                interp = Interpreter(self.model, by_var)
-                interp.rules = fast_rules(interp.rules)
+                # the same interpreter code on terms compiled to one expression each
+                # (about twice as fast); replays use the interpreter as built by default
+                interp = Interpreter(self.model, by_var, compiler=compile_fast)
                 monitor = Monitor(self.spec.requirements, self.rule_names, interp.resolved)
             else:  # the compiled terms read device values from the environment: share them
                 for var, (lo, hi) in self.model.device_ranges.items():
@@ -191,11 +185,10 @@ class _Run:
         self.initial = self.state = self.interp.initial_state()
         self.env = self.monitor.state_env(self.state)
         self._may_fire: dict[str, bool] = {}
-        # the monitor's compiled checks that apply under this run's (frozen) permissions
-        # (the same terms compiled by compile_fast, once per machine class)
-        self.checks = tuple((c.req.id, c.req.kind == "invariant", ctx.predicate(c.req))
-                            for c in self.monitor.checks if Monitor.applies(c.req, self.state))
-        self.has_step_checks = any(not inv for _, inv, _ in self.checks)
+        # the monitor's checks that apply under this run's (frozen) permissions (the same
+        # terms compiled by compile_step, once per machine class)
+        self.checks = tuple((c.req.id, ctx.predicate(c.req)) for c in self.monitor.checks
+                            if Monitor.applies(c.req, self.state))
         self.steps: list[Step] = []
         self.margins = MarginTracker(ctx.margins)
         stats.examples += 1
@@ -226,21 +219,11 @@ class _Run:
         self._raise_if(self._violated(pre_env, rule_name))
 
     def _violated(self, pre_env: dict[str, Value], rule_name: str) -> list[str]:
-        """What :meth:`Monitor.violated_in_step` returns for the step just taken (same compiled
-        predicates, same order), without rebuilding the state environments it already has."""
+        """What :meth:`Monitor.violated_in_step` returns for the step just taken (the same
+        predicates, in the same order), on the state environments the run already has."""
         post_env = self.env
-        step_env = None
-        if self.has_step_checks:
-            step_env = dict(pre_env)
-            step_env.update(zip(_NEXT_NAMES, (post_env[n] for n in FIELD_NAMES), strict=True))
-            step_env.update(_fired(self.monitor.rule_names, rule_name))
-        out = []
-        for ident, invariant, predicate in self.checks:
-            env = post_env if invariant else step_env
-            assert env is not None
-            if not predicate(env):
-                out.append(ident)
-        return out
+        return [ident for ident, predicate in self.checks
+                if not predicate(pre_env, post_env, rule_name)]
 
     def _draw(self, rule_name: str, data: ConjectureData) -> dict[str, Value] | None:
         """Every parameter in declaration order, or None when no value passes the guard
@@ -337,25 +320,6 @@ class ModelMachine(RuleBasedStateMachine):
     def teardown(self) -> None:
         if self.run is not None:
             self.run.margins.report()
-
-
-def fast_rules(rules: Mapping[str, CompiledRule]) -> dict[str, CompiledRule]:
-    """The interpreter's compiled rules with every term compiled by
-    :func:`~pumpsafe.fuzzing.fastterms.compile_fast` instead (equal functions, one Python
-    expression each): the same interpreter code takes the step, about twice as fast. Replays
-    (``pumpsafe replay``, :mod:`pumpsafe.fuzzing.replaying`) use the interpreter as built."""
-    def fast(rule: CompiledRule) -> CompiledRule:
-        r = rule.rule
-        params = tuple(dataclasses.replace(
-            cp, lo=None if cp.param.lo is None else compile_fast(cp.param.lo),
-            hi=None if cp.param.hi is None else compile_fast(cp.param.hi))
-            for cp in rule.params)
-        return dataclasses.replace(
-            rule, params=params, lets=tuple((n, compile_fast(t)) for n, t in r.lets),
-            guard_parts=tuple((t, compile_fast(t)) for t, _ in rule.guard_parts),
-            updates=tuple((n, compile_fast(r.updates[n])) for n, _ in rule.updates))
-
-    return {name: fast(rule) for name, rule in rules.items()}
 
 
 def rule_order(model: PumpModel) -> tuple[str, ...]:
