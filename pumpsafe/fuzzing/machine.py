@@ -60,6 +60,8 @@ from pumpsafe.model.trace import Step, Trace
 from pumpsafe.proofs.monitor import Monitor
 from pumpsafe.proofs.requirements import Requirement
 
+DRAW_ATTEMPTS = 3  # draws of a rule's parameters before its step is skipped
+
 
 class RequirementViolated(AssertionError):
     """A requirement is false on a run of the machine; ``trace`` is that run."""
@@ -203,7 +205,12 @@ class _Run:
         return hit
 
     def fire(self, rule_name: str, data: ConjectureData) -> None:
-        args = self._draw(rule_name, data)
+        # a draw that ends with no allowed value (a later parameter's interval is empty after
+        # the earlier ones) is tried again: cheaper than a step Hypothesis counts and skips
+        for _ in range(DRAW_ATTEMPTS):
+            args = self._draw(rule_name, data)
+            if args is not None:
+                break
         # self.env is the interpreter's base_env of the state: a copy saves rebuilding it
         post = (None if args is None
                 else self.interp.step_in(rule_name, self.state, dict(self.env), args))
