@@ -39,7 +39,8 @@ UNSAFE = {
     "unsafe_p06_wrong_concentration": ("SR-OD-03",),
     "unsafe_no_titration_limit": ("SR-PG-01", "SR-PG-02"),
     "unsafe_a07_no_decrease_confirmation": ("SR-WD-05",),
-    "unsafe_p03_no_reconciliation": ("SR-CF-02",),
+    # no reconciliation: neither the under- nor the over-delivery finding is ever raised
+    "unsafe_p03_no_reconciliation": ("SR-CF-02", "SR-FL-05"),
 }
 
 
