@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import z3
+from pumpsafe.model.encoding import device_constraint
 from pumpsafe.model.rules import PumpModel
 from pumpsafe.model.state import ALARMS, FAULTS
 from pumpsafe.model.terms import Term, all_of
@@ -241,3 +242,20 @@ def sanity(model: PumpModel, depth: int, timeout_s: float) -> dict[str, int | No
             if u.solver.check(lit) == z3.sat:
                 found[name] = k
     return {n: found.get(n) for n in names}
+
+
+def disabled_rules(model: PumpModel) -> list[str]:
+    """The rules whose step cannot be taken from any state on this device, whatever the
+    faults (a control rules them out: e.g. the CAP needle interlock, D-15), as ``rule NAME``.
+    Sanity reports them apart from rules merely not reached within the depth."""
+    system = System(model, {f: True for f in FAULTS})
+    ranges = device_constraint(model, system.dev)
+    out = []
+    for rule in model.rules:
+        solver = z3.Solver()
+        solver.set("timeout", 5000)
+        solver.add(ranges, system.step(rule, fresh_state("d."), fresh_state("e."),
+                                       fresh_args(rule, "@d")))
+        if solver.check() == z3.unsat:
+            out.append(f"rule {rule.name}")
+    return out

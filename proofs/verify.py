@@ -21,6 +21,7 @@ from pumpsafe.proofs.checks import (
     CheckResult,
     check_reachability,
     check_requirement,
+    disabled_rules,
     premise_reachable,
 )
 from pumpsafe.proofs.checks import sanity as run_sanity
@@ -72,6 +73,12 @@ class Report:
     verdicts: list[Verdict]
     sanity: dict[str, int | None]
     sanity_status: str
+    # rules no state of this device can take (a control rules them out), never "unreached"
+    sanity_disabled: tuple[str, ...] = ()
+
+    def unreached(self) -> list[str]:
+        """Rules and alarms with no witness within the depth, the disabled rules aside."""
+        return [n for n, k in self.sanity.items() if k is None and n not in self.sanity_disabled]
 
     def counts(self) -> dict[str, int]:
         return {v: sum(1 for x in self.verdicts if x.verdict == v) for v in VERDICTS}
@@ -164,15 +171,16 @@ def verify(device: Device, opts: Options,
     jobs = [Job(r.id, _job(model, r, opts, scenarios), opts.timeout_s * 3 + 2) for r in reqs]
     sanity: dict[str, int | None] = {}
     if opts.sanity:
-        jobs.append(Job("sanity", lambda: run_sanity(model, opts.depth, opts.timeout_s),
-                        opts.timeout_s + 10))
+        jobs.append(Job("sanity", lambda: (run_sanity(model, opts.depth, opts.timeout_s),
+                                           disabled_rules(model)), opts.timeout_s + 15))
+    disabled: list[str] = []
     by_id = {r.id: r for r in reqs}
     verdicts: dict[str, Verdict] = {}
     sanity_status = "skipped"
     for outcome in run_all(jobs, opts.workers):
         if outcome.key == "sanity":
             if outcome.status == "ok":
-                sanity, sanity_status = outcome.value, "done"
+                (sanity, disabled), sanity_status = outcome.value, "done"
             else:
                 sanity_status = f"{outcome.status}: {outcome.detail}"
             continue
@@ -184,4 +192,5 @@ def verify(device: Device, opts: Options,
         verdicts[req.id] = v
         if progress:
             progress(v, len(verdicts), len(reqs))
-    return Report(device, [verdicts[r.id] for r in reqs], sanity, sanity_status)
+    return Report(device, [verdicts[r.id] for r in reqs], sanity, sanity_status,
+                  tuple(n for n in disabled if sanity.get(n) is None))

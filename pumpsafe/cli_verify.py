@@ -63,9 +63,11 @@ def verify_command(device_path: str | None, engine: str, timeout_s: float, depth
     if junit_out:
         write_output(junit_out, report_junit(report))
     counts = report.counts()
-    missing = [n for n, k in report.sanity.items() if k is None]
+    missing, disabled = report.unreached(), report.sanity_disabled
     click.echo("summary: " + ", ".join(f"{n} {c}" for n, c in counts.items())
                + (f"; sanity: {report.sanity_status}" if report.sanity_status != "done" else "")
-               + (f"; not reached within depth {depth}: {', '.join(missing)}" if missing else ""),
+               + (f"; not reached within depth {depth}: {', '.join(missing)}" if missing else "")
+               + (f"; ruled out on this device by its controls: {', '.join(disabled)}"
+                  if disabled else ""),
                err=json_out == "-")
     sys.exit(report.exit_code())

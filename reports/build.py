@@ -132,7 +132,8 @@ def analyze_trees(trees_dir: str | None, risk: Mapping[str, Any] | None
 def _junit(report: Report) -> str:
     # times are zeroed so that junit.xml is as reproducible as the rest (timings.json has them)
     untimed = [dataclasses.replace(v, time_s=0.0) for v in report.verdicts]
-    return report_junit(Report(report.device, untimed, report.sanity, report.sanity_status))
+    return report_junit(Report(report.device, untimed, report.sanity, report.sanity_status,
+                               report.sanity_disabled))
 
 
 class _Clock:

@@ -87,7 +87,8 @@ def _verification(ri: ReportInputs) -> dict[str, Any]:
         "summary": report.counts(),
         "exit_code": report.exit_code(),
         "sanity": {"status": report.sanity_status,
-                   "witness_depth": dict(sorted(report.sanity.items()))},
+                   "witness_depth": dict(sorted(report.sanity.items())),
+                   "disabled": list(report.sanity_disabled)},
         "requirements": [requirement_entry(v, ri.device) for v in report.verdicts],
     }
 

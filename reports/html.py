@@ -82,5 +82,5 @@ def render_html(doc: Mapping[str, Any], trees: Sequence[AnalyzedTree]) -> str:
         req_ids=stable_ids([r["id"] for r in requirements], "req"),
         verdicts={r["id"]: r for r in requirements},
         unreached=[k for k, depth in doc["verification"]["sanity"]["witness_depth"].items()
-                   if depth is None],
+                   if depth is None and k not in doc["verification"]["sanity"]["disabled"]],
         hazards=_hazard_view(doc, tree_ids, trees))

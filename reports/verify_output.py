@@ -61,7 +61,8 @@ def report_json(report: Report) -> str:
                    "faults": dict(report.device.faults)},
         "tool": {"pumpsafe": __version__, "z3": z3.get_version_string()},
         "requirements": [verdict_json(v) for v in report.verdicts],
-        "sanity": {"status": report.sanity_status, "witness_depth": report.sanity},
+        "sanity": {"status": report.sanity_status, "witness_depth": report.sanity,
+                   "disabled": list(report.sanity_disabled)},
         "summary": report.counts(),
         "exit_code": report.exit_code(),
     }

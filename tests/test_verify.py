@@ -173,6 +173,17 @@ def test_every_rule_and_alarm_is_reachable_with_every_fault_permitted() -> None:
     assert missing == ["rule cap_injection"]
 
 
+def test_a_rule_a_control_rules_out_is_disabled_not_unreached() -> None:
+    """On the reference device the CAP needle interlock (D-15) rules out cap_injection in every
+    state: sanity reports it as disabled, not as a rule it failed to reach; without the
+    interlock nothing is disabled."""
+    from pumpsafe.proofs.checks import disabled_rules
+
+    assert disabled_rules(build_model(load_device())) == ["rule cap_injection"]
+    assert disabled_rules(build_model(load_device(
+        DEVICES / "unsafe_i02_no_cap_interlock.toml"))) == []
+
+
 def test_reports_are_deterministic_apart_from_times() -> None:
     dev = load_device()
     a = verify(dev, Options(only=("SR-OD-03", "SR-CF-01"), sanity=False))
