@@ -133,9 +133,11 @@ def build_formula_bdd(
        8 715 nodes depth-first against 834 997); the smaller kept.
     2. When none fits, the first that fits in this sequence: depth-first at
        :data:`NODE_BUDGET` / 2, ``first()`` at 1.5 times :data:`NODE_BUDGET` (edfpa14o,
-       edfpa14q; cea9601: 1.3 million nodes against 2.4 million depth-first), depth-first at
-       1.5 times it, and ``first()`` with no budget (nus9601 and das9701, which no order here
-       finishes).
+       edfpa14q; cea9601: 1.3 million nodes against 2.4 million depth-first), reversed
+       depth-first at 3 times it (das9701: 746 684 nodes, with 2.2 million live on the way;
+       largest-first gives 2.8 million and depth-first had not finished after 40 s), depth-first
+       at 1.5 times it, and ``first()`` with no budget (nus9601, which no order here finishes:
+       24 to 34 million live nodes before half of its gates are built).
 
     A BDD larger than :data:`SIFT_ABOVE` is then improved by CUDD's group sifting limited to
     :data:`SIFT_SWAPS` swaps and a growth of :data:`SIFT_GROWTH` per variable move. Every step
@@ -175,7 +177,12 @@ def build_formula_bdd(
         if len(best.root) <= SMALL_ENOUGH:
             return _sifted(best)
     large = 3 * NODE_BUDGET // 2
-    rounds = ((deep, NODE_BUDGET // 2), (largest, large), (deep, large))
+    rounds = (
+        (deep, NODE_BUDGET // 2),
+        (largest, large),
+        (round_zero[0], 3 * NODE_BUDGET),
+        (deep, large),
+    )
     for make, budget in rounds:
         if best is not None:
             break
