@@ -50,10 +50,36 @@ def test_the_manager_is_uncapped_after_a_build() -> None:
     assert blowup != built.manager.false
 
 
-def test_default_attempts_fall_back_from_a_blowing_up_first_order() -> None:
-    """The first candidate order blows up; the depth-first one (x_i next to y_i) is kept."""
+def test_default_attempts_fall_back_from_a_blowing_up_first_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Round 0's orders and the first candidate blow up; the depth-first one (x_i next to y_i)
+    is kept."""
+    monkeypatch.setattr(bdd, "reversed_depth_first_order", lambda formula: BAD_ORDER)
+    monkeypatch.setattr(bdd, "smallest_first_order", lambda formula: BAD_ORDER)
     built = bdd.build_formula_bdd(_pairs_formula(), first=lambda: BAD_ORDER)
     assert len(built.root) == 2 * PAIRS + 1
+    assert built.variables[:2] == ["x0", "y0"]
+
+
+def test_round_zero_keeps_a_small_order_when_the_others_blow_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reversed depth-first (y_17 next to x_17) fits round 0's budget: neither the blowing-up
+    first candidate nor the depth-first order is built."""
+    built_orders: list[list[str]] = []
+    real_build = bdd._build
+
+    def recording(formula: Formula, variables: list[str], budget: int | None) -> bdd.TopBdd:
+        built_orders.append(list(variables))
+        return real_build(formula, variables, budget)
+
+    monkeypatch.setattr(bdd, "_build", recording)
+    monkeypatch.setattr(bdd, "depth_first_order", lambda formula: BAD_ORDER)
+    built = bdd.build_formula_bdd(_pairs_formula(), first=lambda: BAD_ORDER)
+    assert len(built.root) == 2 * PAIRS + 1
+    assert BAD_ORDER not in built_orders
+    assert built.variables[:2] == [f"y{PAIRS - 1}", f"x{PAIRS - 1}"]
 
 
 def test_prime_implicants_are_skipped_only_when_the_budget_cannot_suffice() -> None:
