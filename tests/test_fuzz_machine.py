@@ -393,13 +393,13 @@ def test_a_choice_favours_its_last_value() -> None:
 
     from hypothesis.internal.conjecture.data import ConjectureData
 
-    from pumpsafe.fuzzing.plans import LAST_CHOICE_WEIGHT, draw_choice
+    from pumpsafe.fuzzing.plans import LAST_CHOICE_EXTRA, draw_choice
 
     values = (1, 10, 60, 240, 1440)
     rng = random.Random(0)
     drawn = [draw_choice(ConjectureData(random=rng), values, 1) for _ in range(4000)]
     share = drawn.count(1440) / len(drawn)
-    expected = LAST_CHOICE_WEIGHT + (1 - LAST_CHOICE_WEIGHT) / len(values)
+    expected = (1 + LAST_CHOICE_EXTRA) / (len(values) + LAST_CHOICE_EXTRA)
     assert abs(share - expected) < 0.04 and drawn.count(1) / len(drawn) < 0.2
     bools = [draw_choice(ConjectureData(random=rng), (False, True), 1) for _ in range(2000)]
     assert abs(bools.count(True) / len(bools) - 0.5) < 0.05

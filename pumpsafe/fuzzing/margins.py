@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from hypothesis import target
 
+from pumpsafe.fuzzing.fastterms import compile_fast
 from pumpsafe.model.device import Device
 from pumpsafe.model.rules import PumpModel, delivering
 from pumpsafe.model.state import BOLUS_PRIMING, MODE_PERIODIC, State, StateVars
-from pumpsafe.model.terms import Compiled, Term, Value, all_of, compile_term, when
+from pumpsafe.model.terms import Compiled, Term, Value, all_of, when
 from pumpsafe.proofs import limits as L
 
 _FAR = 10**9  # margin of a check whose situation does not arise in this state
@@ -80,7 +81,7 @@ class Margins:
         def wanted(watches: tuple[str, ...]) -> bool:
             return checked is None or any(r in checked for r in watches)
 
-        return Margins(tuple((label, compile_term(t)) for label, watches, t
+        return Margins(tuple((label, compile_fast(t)) for label, watches, t
                              in margin_terms(model.device) if wanted(watches)),
                        wanted(SILENT_EMPTY_WATCHES))
 

@@ -38,7 +38,7 @@ _MISS = object()
 # what passes a parameter's checks: the admitted values of a finite domain, an int interval
 Allowed = tuple[Value, ...] | tuple[int, int] | None
 SMALL_WINDOWS = (15, 255)  # widths of the low-end windows ints are also drawn from
-LAST_CHOICE_WEIGHT = 0.3  # extra weight of a choice's last allowed value
+LAST_CHOICE_EXTRA = 2  # indices beyond a choice's values that mean its last value
 
 
 @dataclass(frozen=True)
@@ -335,15 +335,16 @@ def draw_int(data: ConjectureData, lo: int, hi: int, label: int) -> int:
 
 def draw_choice(data: ConjectureData, values: Sequence[Value], label: int) -> Value:
     """Draw like ``st.sampled_from(values)`` (one index choice, shrinking to the first), with
-    :data:`LAST_CHOICE_WEIGHT` more on the last value when there are more than two (of a time
-    step, the longest allowed: a uniform choice among short steps rarely sums to an event
-    hundreds of minutes away)."""
+    :data:`LAST_CHOICE_EXTRA` more indices that also mean the last value when there are more
+    than two (of a time step, the longest allowed: a uniform choice among short steps rarely
+    sums to an event hundreds of minutes away). Extra indices, not ``weights``: a weighted
+    draw costs a second choice (Hypothesis' sampler) on every step."""
     n = len(values)
     if n == 1:
         return values[0]
     data.start_span(label)
-    w = {n - 1: LAST_CHOICE_WEIGHT} if n > 2 else None
-    v = values[data.draw_integer(0, n - 1, weights=w)]
+    top = n - 1 + (LAST_CHOICE_EXTRA if n > 2 else 0)
+    v = values[min(data.draw_integer(0, top), n - 1)]
     data.stop_span()
     return v
 
