@@ -41,7 +41,6 @@ UNSAFE = {
     "unsafe_a07_no_decrease_confirmation": ("SR-WD-05",),
     # no reconciliation: neither the under- nor the over-delivery finding is ever raised
     "unsafe_p03_no_reconciliation": ("SR-CF-02", "SR-FL-05"),
-    "unsafe_no_daily_limiter": ("SR-OD-02",),
     "unsafe_d06_short_eri_lead": ("SR-BE-01",),
 }
 
