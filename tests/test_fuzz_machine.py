@@ -41,6 +41,7 @@ UNSAFE = {
     "unsafe_a07_no_decrease_confirmation": ("SR-WD-05",),
     # no reconciliation: neither the under- nor the over-delivery finding is ever raised
     "unsafe_p03_no_reconciliation": ("SR-CF-02", "SR-FL-05"),
+    "unsafe_d06_short_eri_lead": ("SR-BE-01",),
 }
 
 
@@ -335,3 +336,85 @@ def test_fast_interpreter_takes_the_steps_of_the_plain_one(
     find_violation(build_machine(REFERENCE_SPECS), settings(settings.default, derandomize=True,
                                                             database=None, max_examples=40))
     assert compared[0] > 300
+
+
+def _battery_drop_plan() -> tuple[ParamPlan, dict[str, Any], int, int]:
+    """The drop_min plan of battery_film_fault on the short-ERI device, the initial state's
+    environment, its service minutes left and the device's ERI lead."""
+    from pumpsafe.model.interpreter import Interpreter
+
+    device = load_device(DEVICES / "unsafe_d06_short_eri_lead.toml")
+    model = build_model(device)
+    visible = frozenset(FIELD_NAMES) | frozenset(model.device_ranges)
+    (drop, _reset) = plan_rule(model.rule("battery_film_fault"), visible).params
+    interp = Interpreter(model, {v: lo for v, (lo, _hi) in model.device_ranges.items()})
+    state = interp.initial_state()
+    env = {**state.__dict__, **interp.resolved}
+    return drop, env, state.battery_min_left, int(device.value("battery.eri_lead_min"))
+
+
+def test_switches_are_where_a_comparison_of_the_rule_changes_truth() -> None:
+    """``left <= eri_lead`` (the ERI alarm update) flips between a drop leaving the ERI lead and
+    one leaving a minute more: the narrow band SR-BE-01 watches on a short-lead device, which
+    draws from the whole range (0..2.6 M min) never hit."""
+    drop, env, left, eri = _battery_drop_plan()
+    assert drop.pivots is not None
+    lo, hi = drop.int_range(dict(env))
+    near = drop.switches(dict(env), lo, hi)
+    assert left - eri in near and left - eri - 1 in near
+    assert all(lo <= x <= hi for x in near)
+    before = dict(env)
+    drop.switches(env, lo, hi)
+    assert env == before  # the caller's environment is left alone
+
+
+def test_the_switch_branch_draws_a_switch_and_the_others_draw_like_draw_int() -> None:
+    from hypothesis.internal.conjecture.data import ConjectureData
+
+    from pumpsafe.fuzzing.plans import _int_branches, draw_int
+
+    drop, env, _left, _eri = _battery_drop_plan()
+    lo, hi = drop.int_range(dict(env))
+    near = drop.switches(dict(env), lo, hi)
+    n = len(_int_branches(lo, hi))
+    for k, want in enumerate(near):
+        assert drop.draw(ConjectureData.for_choices((n, k)), lo, hi, env) == want
+    for branch in range(n):
+        choices = (branch, (lo + hi) // 2)
+        assert (drop.draw(ConjectureData.for_choices(choices), lo, hi, env)
+                == draw_int(ConjectureData.for_choices(choices), lo, hi, 1))
+
+
+def test_a_choice_favours_its_last_value() -> None:
+    """The longest allowed time step (which ends at the next event) is drawn more often than
+    the others; a choice of two (a bool) stays even."""
+    import random
+
+    from hypothesis.internal.conjecture.data import ConjectureData
+
+    from pumpsafe.fuzzing.plans import LAST_CHOICE_EXTRA, draw_choice
+
+    values = (1, 10, 60, 240, 1440)
+    rng = random.Random(0)
+    drawn = [draw_choice(ConjectureData(random=rng), values, 1) for _ in range(4000)]
+    share = drawn.count(1440) / len(drawn)
+    expected = (1 + LAST_CHOICE_EXTRA) / (len(values) + LAST_CHOICE_EXTRA)
+    assert abs(share - expected) < 0.04 and drawn.count(1) / len(drawn) < 0.2
+    bools = [draw_choice(ConjectureData(random=rng), (False, True), 1) for _ in range(2000)]
+    assert abs(bools.count(True) / len(bools) - 0.5) < 0.05
+
+
+def test_fault_moves_are_registered_once_and_other_moves_more_often() -> None:
+    from pumpsafe.fuzzing.machine import ORDINARY_WEIGHT, is_fault_move
+
+    model = build_model(all_faults_device())
+    faulty = {r.name for r in model.rules if is_fault_move(r)}
+    assert {"memory_error", "battery_film_fault", "catheter_fault", "motor_stall",
+            "overinfusion_starts", "cap_injection"} <= faulty
+    assert not faulty & {"infuse", "program", "refill", "bolus", "clinician_review"}
+    machine = build_machine(machine_specs(all_faults_device(),
+                                          checkable(catalogue(all_faults_device())))[0])
+    names = [r.function.__name__ for r in machine.setup_state().rules]  # r03_refill_1
+    for rule in model.rules:
+        copies = sum(1 for n in names if n[4:].rstrip("_0123456789") == rule.name)
+        assert copies == (1 if rule.name in faulty else ORDINARY_WEIGHT), (rule.name, names)

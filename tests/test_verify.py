@@ -58,6 +58,7 @@ SEEDED = [
     ("unsafe_p06_wrong_concentration", "SR-OD-03"),
     ("unsafe_a07_no_decrease_confirmation", "SR-WD-05"),
     ("unsafe_p03_no_reconciliation", "SR-CF-02"),
+    ("unsafe_d06_short_eri_lead", "SR-BE-01"),
 ]
 
 
@@ -70,22 +71,6 @@ def test_seeded_defects_are_violated_with_a_replaying_trace(device: str, ident: 
     assert trace is not None and trace.violation == {"requirement": ident,
                                                      "step": len(trace.steps)}
     confirm_trace(build_model(trace.device), v.requirement, trace)  # type: ignore[attr-defined]
-
-
-def test_a_short_eri_lead_is_a_battery_end_defect() -> None:
-    """A seeded SR-BE defect as a variant of the reference (ERI 30 days before end of service
-    instead of D-06's 90): violated with a trace that replays. (A variant, not a file in
-    tests/devices: the fuzz machine does not find it yet, see the issue note.)"""
-    from pumpsafe.model.device import parse_device
-
-    ref = load_device()
-    doc = {k: dict(v) if isinstance(v, dict) else v for k, v in ref.document.items()}
-    doc["battery"]["eri_lead_min"] = {"value": 43_200, "source": "test: 30 days"}
-    report = verify(parse_device(doc, "short ERI lead"),
-                    Options(timeout_s=30, only=("SR-BE-01",), sanity=False))
-    (v,) = report.verdicts
-    assert v.verdict == "violated" and v.trace is not None
-    confirm_trace(build_model(v.trace.device), v.requirement, v.trace)
 
 
 def test_the_same_requirements_hold_on_the_reference_device() -> None:

@@ -46,14 +46,13 @@ from pumpsafe.fuzzing.plans import (
     ParamPlan,
     RulePlan,
     draw_choice,
-    draw_int,
     int_strategy,
     plan_rule,
 )
 from pumpsafe.fuzzing.stats import Stats
 from pumpsafe.model.device import Device, with_faults
 from pumpsafe.model.interpreter import Interpreter
-from pumpsafe.model.rules import PumpModel, build_model
+from pumpsafe.model.rules import PumpModel, Rule, build_model
 from pumpsafe.model.state import FIELD_NAMES
 from pumpsafe.model.terms import Value
 from pumpsafe.model.trace import Step, Trace
@@ -61,6 +60,11 @@ from pumpsafe.proofs.monitor import Monitor
 from pumpsafe.proofs.requirements import Requirement
 
 DRAW_ATTEMPTS = 3  # draws of a rule's parameters before its step is skipped
+# Hypothesis picks a step's rule uniformly among the enabled ones. A move that needs no fault
+# permission (the clinician's operations, time passing) is registered this many times, a fault
+# move once: faults are rare in reality, and one that stops the pump (a memory error) fired
+# as often as the clinician programs cut short most runs before a programmed bolus was due.
+ORDINARY_WEIGHT = 2
 
 
 class RequirementViolated(AssertionError):
@@ -250,7 +254,7 @@ class _Run:
                     lo, hi = p.const_range
                     if hi < lo:
                         return None
-                    v = draw_int(data, lo, hi, p.label)
+                    v = p.draw(data, lo, hi, env)
                 env[p.name] = v
                 p.stage.passes(env)  # its lets, for the stages after it
             else:
@@ -276,7 +280,7 @@ class _Run:
         lo, hi = allowed
         assert isinstance(lo, int) and isinstance(hi, int)
         for _ in range(INT_TRIES):
-            env[p.name] = v = draw_int(data, lo, hi, p.label)
+            env[p.name] = v = p.draw(data, lo, hi, env)
             if p.admits(env):
                 return v
         return None
@@ -340,15 +344,25 @@ def rule_order(model: PumpModel) -> tuple[str, ...]:
     return tuple(r.name for r in ranked)
 
 
-def _hypothesis_rule(plan: RulePlan, rank: int) -> Callable[..., None]:
+def is_fault_move(rule: Rule) -> bool:
+    """Whether ``rule`` is a fault (or a fault's end): it names its fault permission, or it
+    is a move of the environment other than time passing (which updates ``t_min``). A
+    clinician's operation that may go wrong under a permission (a refill into the pocket) is
+    not: the operation itself is routine."""
+    return rule.fault is not None or (rule.actor == "environment" and "t_min" not in rule.updates)
+
+
+def _hypothesis_rule(plan: RulePlan, rank: int, copy_: int = 0) -> Callable[..., None]:
     """Every rule takes one ``data`` argument and draws its parameters in order (a range may
-    read the state or earlier parameters); its function name carries its rank."""
+    read the state or earlier parameters); its function name carries its rank (and which
+    copy it is, for a rule registered more than once)."""
     name = plan.name
 
     def step(self: ModelMachine, data_: st.DataObject) -> None:
         self.fire(name, data_)
 
-    step.__name__ = step.__qualname__ = f"r{rank:02d}_{name}"
+    suffix = f"_{copy_}" if copy_ else ""
+    step.__name__ = step.__qualname__ = f"r{rank:02d}_{name}{suffix}"
     step.__doc__ = f"The model rule {name!r}."
     def enabled(self: ModelMachine) -> bool:
         run = self.run
@@ -371,7 +385,8 @@ def build_machine(specs: MachineSpec | Sequence[MachineSpec], stats: Stats | Non
     them (and targets and the database see them all at once). Its runs count into ``stats``
     (a fresh one if None) and report to ``observer``.
 
-    The class name carries :func:`specs_digest`, which Hypothesis uses (with the source) as
+    A move that needs no fault permission is registered :data:`ORDINARY_WEIGHT` times (see
+    there). The class name carries :func:`specs_digest`, which Hypothesis uses (with the source) as
     the machine's key in the example database."""
     group = (specs,) if isinstance(specs, MachineSpec) else tuple(specs)
     if not group:
@@ -385,6 +400,9 @@ def build_machine(specs: MachineSpec | Sequence[MachineSpec], stats: Stats | Non
         if hasattr(ModelMachine, rule_name):
             raise ValueError(f"model rule {rule_name!r} clashes with a state-machine attribute")
         namespace[rule_name] = _hypothesis_rule(ctx.plans[rule_name], rank)
+        if not is_fault_move(ctx.model.rule(rule_name)):
+            for k in range(1, ORDINARY_WEIGHT):
+                namespace[f"{rule_name}__{k}"] = _hypothesis_rule(ctx.plans[rule_name], rank, k)
     name = "PumpMachine_" + specs_digest(group)[:16]
     return type(name, (ModelMachine,), namespace)
 

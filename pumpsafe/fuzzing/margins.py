@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from hypothesis import target
 
+from pumpsafe.fuzzing.fastterms import compile_fast
 from pumpsafe.model.device import Device
-from pumpsafe.model.rules import PumpModel
+from pumpsafe.model.rules import PumpModel, delivering
 from pumpsafe.model.state import BOLUS_PRIMING, MODE_PERIODIC, State, StateVars
-from pumpsafe.model.terms import Compiled, Term, Value, compile_term, when
+from pumpsafe.model.terms import Compiled, Term, Value, all_of, when
 from pumpsafe.proofs import limits as L
 
 _FAR = 10**9  # margin of a check whose situation does not arise in this state
@@ -29,10 +30,21 @@ def margin_terms(device: Device) -> tuple[tuple[str, tuple[str, ...], Term], ...
     s = StateVars()
     catheter = device.term("catheter.catheter_volume_ul")
     total2 = s.daily_dose_ug + s.flex_night_dose_ug
+    day_room_ng = L.HARD_MAX_DAILY_DOSE_UG * 1145 - s.delivered_day_ng
+    # the next periodic bolus would take the window past the limit, and the pump will give it
+    bolus_room_ng = day_room_ng - s.bolus_dose_ug * 1000
+    bolus_coming = all_of(s.mode == MODE_PERIODIC, delivering(s), ~s.override_active)
     return (
         # SR-OD-02: drug into the CSF in the day window vs the hard maximum x 1.145
         ("day_dose_vs_hard_max_ng", ("SR-OD-02",),
-         when(s.override_active, _FAR, L.HARD_MAX_DAILY_DOSE_UG * 1145 - s.delivered_day_ng)),
+         when(s.override_active, _FAR, day_room_ng)),
+        # SR-OD-02: the same after the programmed periodic bolus (a bolus is one step's
+        # delivery: a run gets there by programming a large one, then letting time pass)
+        ("day_dose_after_periodic_bolus_ng", ("SR-OD-02",),
+         when(bolus_coming, bolus_room_ng, _FAR)),
+        # SR-OD-02: minutes until a periodic bolus that would pass the limit
+        ("min_to_overdosing_bolus", ("SR-OD-02",),
+         when(bolus_coming & (bolus_room_ng < 0), s.next_bolus_in_min, _FAR)),
         # SR-OD-01: delivered vs commanded x 1.145
         ("day_dose_vs_commanded_ng", ("SR-OD-01",),
          (s.commanded_day_ng * 1145) // 1000 - s.delivered_day_ng),
@@ -69,7 +81,7 @@ class Margins:
         def wanted(watches: tuple[str, ...]) -> bool:
             return checked is None or any(r in checked for r in watches)
 
-        return Margins(tuple((label, compile_term(t)) for label, watches, t
+        return Margins(tuple((label, compile_fast(t)) for label, watches, t
                              in margin_terms(model.device) if wanted(watches)),
                        wanted(SILENT_EMPTY_WATCHES))
 

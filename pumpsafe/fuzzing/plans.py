@@ -3,7 +3,12 @@
 A parameter is a bool, one of a finite set of choices, or an int in ``[lo, hi]`` where ``lo``
 and ``hi`` are terms (a range that reads the state, a let or an earlier parameter is asked of
 :meth:`Interpreter.param_range` when drawn). Ints favour the ends of their range, where limits
-bite, and shrink towards the low end.
+bite, and shrink towards the low end; an int that a comparison in the rule's lets, guard or
+updates reads (``left <= eri_lead`` after a battery drop) is also drawn, now and then, right at
+a value where that comparison changes truth in the current state (:meth:`ParamPlan.switches`):
+a narrow band in the middle of a wide range is never hit by chance. A choice favours its last
+allowed value (the longest time step, which ends exactly at the next event since no step may
+jump over one).
 
 Drawing blind wastes most steps (a refill draws five parameters, and the guard of the reference
 device refuses all but a few combinations), so each guard conjunct is checked as soon as every
@@ -17,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
@@ -33,6 +38,7 @@ _MISS = object()
 # what passes a parameter's checks: the admitted values of a finite domain, an int interval
 Allowed = tuple[Value, ...] | tuple[int, int] | None
 SMALL_WINDOWS = (15, 255)  # widths of the low-end windows ints are also drawn from
+LAST_CHOICE_EXTRA = 2  # indices beyond a choice's values that mean its last value
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,8 @@ class ParamPlan:
     # the variables (state fields, device values, earlier parameters) that the checks and the
     # range read, directly or through lets: what :meth:`allowed` depends on
     key_vars: tuple[str, ...] = ()
+    # the comparisons of the rule that read this int parameter (a lazy stage): see switches
+    pivots: Stage | None = None
     _allowed: dict[tuple[Value | None, ...], object] = field(
         default_factory=dict, compare=False, hash=False, repr=False)
 
@@ -183,6 +191,59 @@ class ParamPlan:
                     return None
                 a, b = found
         return (a, b) if test(a) and test(b) else None
+
+    def switches(self, env: dict[str, Value], lo: int, hi: int) -> tuple[int, ...]:
+        """The values in ``[lo, hi]`` on either side of where a comparison of the rule that
+        reads this parameter (:attr:`pivots`) changes truth, for the state and earlier
+        parameters in ``env`` (after :meth:`prepare`; ``env`` is left unchanged). Found by
+        bisection between the ends, so a comparison true (or false) at both ends gives none;
+        one that reads an undrawn parameter on the way is skipped."""
+        if self.pivots is None:
+            return ()
+        stage, e = self.pivots, dict(env)
+        stage.prepare(e)
+        found: set[int] = set()
+        for check in stage.checks:
+            def truth(x: int, check: Compiled = check) -> bool | None:
+                e[self.name] = x
+                try:
+                    stage.lets_only(e)
+                    return bool(check(e))
+                except KeyError:
+                    return None
+            at_lo, at_hi = truth(lo), truth(hi)
+            if at_lo is None or at_hi is None or at_lo == at_hi:
+                continue
+            good, bad = lo, hi
+            while bad - good > 1:
+                mid = (good + bad) // 2
+                t = truth(mid)
+                if t is None:
+                    break
+                good, bad = (mid, bad) if t == at_lo else (good, mid)
+            else:
+                found.update((good, bad))
+        return tuple(sorted(found))
+
+    def draw(self, data: ConjectureData, lo: int, hi: int, env: dict[str, Value]) -> int:
+        """:func:`draw_int` with, when the rule compares this parameter, one more branch: a
+        value from :meth:`switches` (a draw from the whole range when there is none)."""
+        if self.pivots is None or lo == hi:
+            return draw_int(data, lo, hi, self.label)
+        branches = _int_branches(lo, hi)
+        data.start_span(self.label)
+        i = data.draw_integer(0, len(branches))
+        if i == len(branches):
+            near = self.switches(env, lo, hi)
+            a, b, w = (0, len(near) - 1, None) if near else branches[-1]
+            v = data.draw_integer(a, b, weights=w) if a < b else a
+            if near:
+                v = near[v]
+        else:
+            a, b, w = branches[i]
+            v = a if a == b else data.draw_integer(a, b, weights=w)
+        data.stop_span()
+        return v
 
     def int_range(self, env: dict[str, Value]) -> tuple[int, int]:
         """The declared range of an int parameter, evaluated in ``env`` (earlier parameters
@@ -273,11 +334,17 @@ def draw_int(data: ConjectureData, lo: int, hi: int, label: int) -> int:
 
 
 def draw_choice(data: ConjectureData, values: Sequence[Value], label: int) -> Value:
-    """Draw like ``st.sampled_from(values)`` (one index choice, shrinking to the first)."""
-    if len(values) == 1:
+    """Draw like ``st.sampled_from(values)`` (one index choice, shrinking to the first), with
+    :data:`LAST_CHOICE_EXTRA` more indices that also mean the last value when there are more
+    than two (of a time step, the longest allowed: a uniform choice among short steps rarely
+    sums to an event hundreds of minutes away). Extra indices, not ``weights``: a weighted
+    draw costs a second choice (Hypothesis' sampler) on every step."""
+    n = len(values)
+    if n == 1:
         return values[0]
     data.start_span(label)
-    v = values[data.draw_integer(0, len(values) - 1)]
+    top = n - 1 + (LAST_CHOICE_EXTRA if n > 2 else 0)
+    v = values[min(data.draw_integer(0, top), n - 1)]
     data.stop_span()
     return v
 
@@ -302,7 +369,8 @@ def plan_rule(rule: Rule, visible: frozenset[str]) -> RulePlan:
         ahead.append(_stage(rule, later, p.name, undrawn, memo))
     params = tuple(ParamPlan(p.name, _domain(p), _const_range(p), stages[i + 1], ahead[i],
                              _bounds(rule, p), span_label(f"{rule.name}.{p.name}"),
-                             _key_vars(rule, p, parts, ready, i))
+                             _key_vars(rule, p, parts, ready, i),
+                             _pivots(rule, p, frozenset(names[i + 1:])))
                    for i, p in enumerate(rule.params))
     return RulePlan(rule.name, params, stages[0], state_guard,
                     compile_fast(all_of(*state_terms)))
@@ -453,6 +521,36 @@ def _bounds(rule: Rule, p: RuleParam) -> tuple[Stage, Compiled, Compiled] | None
     needed = set(_reads(p.lo, lets)[1]) | set(_reads(p.hi, lets)[1])
     ordered = tuple((n, compile_fast(t)) for n, t in rule.lets[:p.after_lets] if n in needed)
     return Stage(ordered, ()), compile_fast(p.lo), compile_fast(p.hi)
+
+
+def comparisons(terms: Iterable[Term]) -> list[Term]:
+    """The order comparisons (``< <= > >=``) inside ``terms``, each once, in first-seen order."""
+    seen: set[int] = set()
+    out: list[Term] = []
+    todo = list(terms)[::-1]
+    while todo:
+        t = todo.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if t.op in ("lt", "le", "gt", "ge"):
+            out.append(t)
+        todo.extend(reversed(t.args))
+    return out
+
+
+def _pivots(rule: Rule, p: RuleParam, undrawn: frozenset[str]) -> Stage | None:
+    """A lazy stage whose checks are the comparisons of ``rule`` (in its lets, guard and
+    updates) that read the int parameter ``p``, directly or through lets; None when there is
+    none or ``p`` is not a free int."""
+    if p.sort == "bool" or p.choices:
+        return None
+    lets = dict(rule.lets)
+    terms = [t for _, t in rule.lets] + [rule.guard] + list(rule.updates.values())
+    found = [c for c in comparisons(terms) if p.name in _reads(c, lets)[0]]
+    if not found:
+        return None
+    return _stage(rule, found, p.name, undrawn, {})
 
 
 def _domain(p: RuleParam) -> tuple[Value, ...] | None:
