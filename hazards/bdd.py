@@ -156,25 +156,12 @@ def build_formula_bdd(
     )
     best: TopBdd | None = None
     for make in round_zero:
-        budget = SMALL_ENOUGH if best is None else min(SMALL_ENOUGH, 3 * len(best.root) // 2)
-        try:
-            built = _build(formula, make(), budget)
-        except _OverBudget:
-            continue
-        if best is None or len(built.root) < len(best.root):
-            best = built
+        best = _smaller(formula, make, SMALL_ENOUGH, best)
     if best is not None:
         return _sifted(best)
-    for make, budget in ((largest, NODE_BUDGET // 5), (deep, NODE_BUDGET // 5)):
-        if best is not None:
-            budget = min(budget, 3 * len(best.root) // 2)
-        try:
-            built = _build(formula, make(), budget)
-        except _OverBudget:
-            continue
-        if best is None or len(built.root) < len(best.root):
-            best = built
-        if len(best.root) <= SMALL_ENOUGH:
+    for make in (largest, deep):
+        best = _smaller(formula, make, NODE_BUDGET // 5, best)
+        if best is not None and len(best.root) <= SMALL_ENOUGH:
             return _sifted(best)
     large = 3 * NODE_BUDGET // 2
     rounds = (
@@ -193,6 +180,19 @@ def build_formula_bdd(
     if best is None:
         best = _build(formula, largest(), None)
     return _sifted(best)
+
+
+def _smaller(formula: Formula, make: Callable[[], list[str]], budget: int,
+             best: TopBdd | None) -> TopBdd | None:
+    """The BDD built in ``make()``'s order if it fits in ``budget`` (capped at 1.5 times
+    ``best``) and is smaller than ``best``; else ``best``."""
+    if best is not None:
+        budget = min(budget, 3 * len(best.root) // 2)
+    try:
+        built = _build(formula, make(), budget)
+    except _OverBudget:
+        return best
+    return built if best is None or len(built.root) < len(best.root) else best
 
 
 def _sifted(built: TopBdd) -> TopBdd:
