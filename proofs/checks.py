@@ -14,6 +14,7 @@ Every answer the engines cannot give becomes ``unknown`` with the reason.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,13 +213,15 @@ def check_reachability(model: PumpModel, req: Requirement, depth: int, timeout_s
                            f"{n} in {k} steps" for n, k in witnesses.items()))
 
 
-def sanity(model: PumpModel, depth: int, timeout_s: float) -> dict[str, int | None]:
+def sanity(model: PumpModel, depth: int, timeout_s: float, skip: Sequence[str] = ()
+           ) -> dict[str, int | None]:
     """Shortest witness depth for every rule firing and every alarm (None: not found within
-    the depth), with every fault permitted."""
+    the depth), with every fault permitted; the names in ``skip`` (rules that
+    :func:`disabled_rules` rules out) are not searched for and stay None."""
     system = System(model, {f: True for f in FAULTS})
     u = bmc.Unrolling(system)
     deadline = time.monotonic() + timeout_s
-    found: dict[str, int | None] = {}
+    found: dict[str, int | None] = dict.fromkeys(skip)
     names = [f"rule {r.name}" for r in model.rules] + [f"alarm {a}" for a in ALARMS]
     for k in range(depth + 1):
         while u.depth < k:

@@ -171,8 +171,11 @@ def verify(device: Device, opts: Options,
     jobs = [Job(r.id, _job(model, r, opts, scenarios), opts.timeout_s * 3 + 2) for r in reqs]
     sanity: dict[str, int | None] = {}
     if opts.sanity:
-        jobs.append(Job("sanity", lambda: (run_sanity(model, opts.depth, opts.timeout_s),
-                                           disabled_rules(model)), opts.timeout_s + 15))
+        def sanity_job() -> tuple[dict[str, int | None], list[str]]:
+            disabled = disabled_rules(model)
+            return run_sanity(model, opts.depth, opts.timeout_s, disabled), disabled
+
+        jobs.append(Job("sanity", sanity_job, opts.timeout_s + 15))
     disabled: list[str] = []
     by_id = {r.id: r for r in reqs}
     verdicts: dict[str, Verdict] = {}
@@ -193,4 +196,4 @@ def verify(device: Device, opts: Options,
         if progress:
             progress(v, len(verdicts), len(reqs))
     return Report(device, [verdicts[r.id] for r in reqs], sanity, sanity_status,
-                  tuple(n for n in disabled if sanity.get(n) is None))
+                  tuple(disabled))
