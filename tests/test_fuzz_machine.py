@@ -45,6 +45,12 @@ UNSAFE = {
 }
 
 
+def _derandomized(max_examples: int) -> settings:
+    """A run that depends on neither luck nor the local example database."""
+    return settings(settings.default, derandomize=True, database=None,
+                    max_examples=max_examples)
+
+
 def test_every_unsafe_device_has_an_expectation() -> None:
     assert sorted(UNSAFE) == sorted(p.stem for p in DEVICES.glob("unsafe_*.toml"))
 
@@ -63,8 +69,7 @@ def test_reference_device_passes(index: int) -> None:
 def test_unsafe_device_fails_its_requirement(name: str) -> None:
     device = load_device(DEVICES / f"{name}.toml")
     reqs = select(catalogue(device), UNSAFE[name])
-    # a must-fail test depends on neither luck nor the local example database
-    budget = settings(settings.default, max_examples=1_000, derandomize=True, database=None)
+    budget = _derandomized(1_000)
     found = []
     for spec in machine_specs(device, reqs):
         error = find_violation(build_machine(spec), budget)
@@ -94,8 +99,7 @@ def test_dropping_an_assumption_keeps_the_device_permission() -> None:
     reqs = drop_assumptions(select(catalogue(device), ["SR-FL-02"]), ["pocket_fill"])
     (spec,) = machine_specs(device, reqs, ("pocket_fill",))
     assert "pocket_fill" in spec.permissions.permitted()
-    error = find_violation(build_machine(spec), settings(settings.default, derandomize=True,
-                                                         database=None, max_examples=300))
+    error = find_violation(build_machine(spec), _derandomized(300))
     assert error is not None and error.requirement == "SR-FL-02"
     assert check_violation(error.trace) is None
 
@@ -106,7 +110,11 @@ def test_guard_conjuncts_are_split_by_what_they_read() -> None:
     refill = plan_rule(model.rule("refill"), visible)
     stages = {p.name: len(p.stage.checks) for p in refill.params}
     assert stages["aspirate"] == 1 and stages["into_pocket"] == 1  # fault permissions
-    assert plan_rule(model.rule("motor_stall"), visible).state_guard  # a precondition
+    # a precondition: a stall needs its permission and a turning motor
+    stall = plan_rule(model.rule("motor_stall"), visible).enabled
+    env = {f: 0 for f in FIELD_NAMES} | {"perm_motor_stall": True, "motor_stalled": False}
+    assert stall(env) and not stall(env | {"motor_stalled": True})
+    assert not stall(env | {"perm_motor_stall": False})
     assert plan_rule(model.rule("infuse"), visible).params[0].stage.checks  # dt vs events
 
 
@@ -164,8 +172,7 @@ def test_step_checks_agree_with_the_monitor(monkeypatch: pytest.MonkeyPatch) -> 
         return fast
 
     monkeypatch.setattr(machine_module._Run, "_violated", both)
-    find_violation(build_machine(specs), settings(settings.default, derandomize=True,
-                                                  database=None, max_examples=40))
+    find_violation(build_machine(specs), _derandomized(40))
     assert compared[0] > 100
 
 
@@ -279,8 +286,7 @@ def test_cached_allowed_values_equal_a_fresh_search(monkeypatch: pytest.MonkeyPa
         return got
 
     monkeypatch.setattr(ParamPlan, "allowed", both)
-    find_violation(build_machine(REFERENCE_SPECS), settings(settings.default, derandomize=True,
-                                                            database=None, max_examples=60))
+    find_violation(build_machine(REFERENCE_SPECS), _derandomized(60))
     assert compared[0] > 500
 
 
@@ -304,8 +310,7 @@ def test_an_int_is_drawn_whenever_some_value_passes(monkeypatch: pytest.MonkeyPa
         return got
 
     monkeypatch.setattr(ParamPlan, "_allowed_uncached", exhaustive)
-    find_violation(build_machine(REFERENCE_SPECS), settings(settings.default, derandomize=True,
-                                                            database=None, max_examples=40))
+    find_violation(build_machine(REFERENCE_SPECS), _derandomized(40))
     assert compared[0] > 100
 
 
@@ -333,8 +338,7 @@ def test_fast_interpreter_takes_the_steps_of_the_plain_one(
             compared[0] += 1
 
     monkeypatch.setattr(machine_module._Run, "fire", both)
-    find_violation(build_machine(REFERENCE_SPECS), settings(settings.default, derandomize=True,
-                                                            database=None, max_examples=40))
+    find_violation(build_machine(REFERENCE_SPECS), _derandomized(40))
     assert compared[0] > 300
 
 

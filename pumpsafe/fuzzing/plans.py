@@ -228,22 +228,9 @@ class ParamPlan:
     def draw(self, data: ConjectureData, lo: int, hi: int, env: dict[str, Value]) -> int:
         """:func:`draw_int` with, when the rule compares this parameter, one more branch: a
         value from :meth:`switches` (a draw from the whole range when there is none)."""
-        if self.pivots is None or lo == hi:
+        if self.pivots is None:
             return draw_int(data, lo, hi, self.label)
-        branches = _int_branches(lo, hi)
-        data.start_span(self.label)
-        i = data.draw_integer(0, len(branches))
-        if i == len(branches):
-            near = self.switches(env, lo, hi)
-            a, b, w = (0, len(near) - 1, None) if near else branches[-1]
-            v = data.draw_integer(a, b, weights=w) if a < b else a
-            if near:
-                v = near[v]
-        else:
-            a, b, w = branches[i]
-            v = a if a == b else data.draw_integer(a, b, weights=w)
-        data.stop_span()
-        return v
+        return draw_int(data, lo, hi, self.label, lambda: self.switches(env, lo, hi))
 
     def int_range(self, env: dict[str, Value]) -> tuple[int, int]:
         """The declared range of an int parameter, evaluated in ``env`` (earlier parameters
@@ -276,14 +263,13 @@ class ParamPlan:
 
 @dataclass(frozen=True)
 class RulePlan:
-    """A rule's parameter plans, the stage decidable before any parameter, and the conjuncts
-    that read only the state and the device (the precondition); ``enabled`` is their
-    conjunction compiled as one function (Hypothesis asks ~6 preconditions per step)."""
+    """A rule's parameter plans, the stage decidable before any parameter, and ``enabled``:
+    the conjuncts that read only the state and the device (the precondition), compiled as one
+    function (Hypothesis asks ~6 preconditions per step)."""
 
     name: str
     params: tuple[ParamPlan, ...]
     before: Stage
-    state_guard: tuple[Compiled, ...]
     enabled: Compiled
 
 
@@ -318,19 +304,23 @@ def span_label(name: str) -> int:
     return zlib.crc32(f"pumpsafe.param:{name}".encode())
 
 
-def draw_int(data: ConjectureData, lo: int, hi: int, label: int) -> int:
+def draw_int(data: ConjectureData, lo: int, hi: int, label: int,
+             extra: Callable[[], Sequence[int]] | None = None) -> int:
     """Draw from :func:`int_strategy` ``(lo, hi)`` with the primitive choices it makes (the
     branch index, then the integer) inside one span: the same choices without the strategy
     layers (a strategy draw through ``st.data()`` costs about four times as much, and a step
-    draws several)."""
+    draws several). ``extra``: one more branch, last, drawing from the values it returns
+    (computed only when that branch is taken; the whole range when it returns none)."""
     if lo == hi:
         return lo
     branches = _int_branches(lo, hi)
     data.start_span(label)
-    a, b, w = branches[data.draw_integer(0, len(branches) - 1)]
+    i = data.draw_integer(0, len(branches) - (extra is None))
+    near = extra() if i == len(branches) and extra is not None else ()
+    a, b, w = (0, len(near) - 1, None) if near else branches[min(i, len(branches) - 1)]
     v = a if a == b else data.draw_integer(a, b, weights=w)
     data.stop_span()
-    return v
+    return near[v] if near else v
 
 
 def draw_choice(data: ConjectureData, values: Sequence[Value], label: int) -> Value:
@@ -356,7 +346,6 @@ def plan_rule(rule: Rule, visible: frozenset[str]) -> RulePlan:
     parts: tuple[Term, ...] = rule.guard.args if rule.guard.op == "and" else (rule.guard,)
     ready = {id(t): _ready_at(t, names, let_terms) for t in parts}
     state_terms = [t for t in parts if free_vars(t) <= visible]
-    state_guard = tuple(compile_fast(t) for t in state_terms)
     stages = [_stage(rule, [t for t in parts if ready[id(t)] == i and free_vars(t) - visible],
                      names[i] if i >= 0 else None)
               for i in range(-1, len(names))]
@@ -372,8 +361,7 @@ def plan_rule(rule: Rule, visible: frozenset[str]) -> RulePlan:
                              _key_vars(rule, p, parts, ready, i),
                              _pivots(rule, p, frozenset(names[i + 1:])))
                    for i, p in enumerate(rule.params))
-    return RulePlan(rule.name, params, stages[0], state_guard,
-                    compile_fast(all_of(*state_terms)))
+    return RulePlan(rule.name, params, stages[0], compile_fast(all_of(*state_terms)))
 
 
 def feasible_interval(lo: int, hi: int, test: Callable[[int], bool]) -> tuple[int, int] | None:
