@@ -13,8 +13,10 @@ dualisation of Fredman and Khachiyan, as in MARCO-style enumerators):
   faults of ``M`` permitted;
 * a proof that ``M`` is safe covers every subset of ``M``;
 * a violation gives a run whose permitted faults ``P ⊆ M`` are unsafe; ``P`` is shrunk by
-  deletion (drop a fault, ask again: a violation gives a smaller unsafe set, a proof keeps the
-  fault) to a minimal unsafe set, a new cut set with its witness run;
+  deletion to a minimal unsafe set, a new cut set with its witness run: first the faults the run
+  does without (it replays on the concrete model with the permission off, still violating: no
+  query), then one query per fault left (a violation gives a smaller unsafe set, a proof keeps
+  the fault);
 * when every complement is proved safe the family is complete for every order. An ``unknown``
   (time-out, solver failure) leaves a complement uncovered: the result says up to which order
   every set is settled (*partial: complete up to order k*).
@@ -32,7 +34,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import z3
-from pumpsafe.model.device import Device
+from pumpsafe.model.device import Device, with_faults
 from pumpsafe.model.rules import PumpModel, build_model
 from pumpsafe.model.state import FAULTS
 from pumpsafe.model.trace import Trace
@@ -40,7 +42,7 @@ from pumpsafe.proofs.checks import CheckResult, check_requirement
 from pumpsafe.proofs.children import Job, run_all, run_one
 from pumpsafe.proofs.requirements import Requirement, catalogue
 from pumpsafe.proofs.scenarios import Scenario, builtin_scenarios, known_violation
-from pumpsafe.proofs.verify import confirm_trace
+from pumpsafe.proofs.verify import EncodingMismatch, confirm_trace
 
 FaultSet = frozenset[str]
 
@@ -200,11 +202,25 @@ class _Search:
             return result
         return CheckResult("unknown", engine, reason=f"{outcome.status}: {outcome.detail}")
 
+    def replays(self, trace: Trace) -> bool:
+        """The run replays on the concrete model and violates the requirement at its end."""
+        try:
+            confirm_trace(self.model, self.req, trace)
+        except EncodingMismatch:
+            return False
+        return True
+
     def permitted(self, trace: Trace) -> FaultSet:
         return frozenset(f for f in self.candidates if getattr(trace.initial, "perm_" + f))
 
     def shrink(self, trace: Trace) -> CutSet:
-        """A minimal unsafe subset of the run's permitted faults, by deletion."""
+        """A minimal unsafe subset of the run's permitted faults, by deletion: first, without a
+        query, every permission the run itself does without (it replays with the permission
+        off and still violates), then a query per fault left."""
+        for f in sorted(self.permitted(trace)):
+            lighter = without_fault(trace, f)
+            if self.replays(lighter):
+                trace = lighter
         unsafe, minimal = self.permitted(trace), True
         for f in sorted(unsafe):
             if f not in unsafe:
@@ -235,6 +251,22 @@ class _Search:
                 cuts.append(self.shrink(trace))
         return RequirementCutSets(self.req.id, tuple(cuts), tuple(self.safe), tuple(unknown),
                                   tuple(notes), self.queries)
+
+
+def without_fault(trace: Trace, fault: str) -> Trace:
+    """The same run with ``fault`` not permitted: its frozen bit off in the device and in every
+    state (whether the run is still a run is for a replay to say)."""
+    perm = "perm_" + fault
+    generator = dict(trace.generator)
+    if isinstance(generator.get("permissions"), dict):
+        generator["permissions"] = {**generator["permissions"], fault: False}
+    return replace(
+        trace,
+        device=with_faults(trace.device, {fault: False}),
+        initial=replace(trace.initial, **{perm: False}),
+        steps=tuple(replace(st, state=replace(st.state, **{perm: False})) for st in trace.steps),
+        generator=generator,
+    )
 
 
 def _names(faults: FaultSet) -> str:
