@@ -218,7 +218,7 @@ class _Search:
         query, every permission the run itself does without (it replays with the permission
         off and still violates), then a query per fault left."""
         for f in sorted(self.permitted(trace)):
-            lighter = without_fault(trace, f)
+            lighter = with_permission(trace, f, False)
             if self.replays(lighter):
                 trace = lighter
         unsafe, minimal = self.permitted(trace), True
@@ -253,18 +253,19 @@ class _Search:
                                   tuple(notes), self.queries)
 
 
-def without_fault(trace: Trace, fault: str) -> Trace:
-    """The same run with ``fault`` not permitted: its frozen bit off in the device and in every
-    state (whether the run is still a run is for a replay to say)."""
+def with_permission(trace: Trace, fault: str, allowed: bool) -> Trace:
+    """The same run with ``fault`` permitted or not: its frozen bit set in the device and in
+    every state (whether the run is still a run is for a replay to say)."""
     perm = "perm_" + fault
     generator = dict(trace.generator)
     if isinstance(generator.get("permissions"), dict):
-        generator["permissions"] = {**generator["permissions"], fault: False}
+        generator["permissions"] = {**generator["permissions"], fault: allowed}
     return replace(
         trace,
-        device=with_faults(trace.device, {fault: False}),
-        initial=replace(trace.initial, **{perm: False}),
-        steps=tuple(replace(st, state=replace(st.state, **{perm: False})) for st in trace.steps),
+        device=with_faults(trace.device, {fault: allowed}),
+        initial=replace(trace.initial, **{perm: allowed}),
+        steps=tuple(replace(st, state=replace(st.state, **{perm: allowed}))
+                    for st in trace.steps),
         generator=generator,
     )
 
