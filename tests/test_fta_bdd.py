@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pumpsafe.hazards import FtaOptions, analyze, bdd, read_mef
@@ -94,3 +95,31 @@ def test_prime_implicants_are_skipped_only_when_the_budget_cannot_suffice() -> N
         if budget < nodes:
             with pytest.raises(BudgetExceeded):
                 prime_implicants(built.manager, built.root, Zdd(2 * nodes), budget)
+
+
+def _sift_growths(monkeypatch: pytest.MonkeyPatch, tree_file: str) -> tuple[list[float], float]:
+    """The ``max_growth`` of each sifting round while analysing ``tree_file``, and P(top)."""
+    growths: list[float] = []
+    real_reorder = bdd.cudd.reorder
+
+    def recording(manager: Any, *args: object) -> None:
+        growths.append(round(manager.configure()["max_growth"], 6))
+        real_reorder(manager, *args)
+
+    monkeypatch.setattr(bdd.cudd, "reorder", recording)
+    result = analyze(read_mef([DATA / tree_file]), FtaOptions())
+    monkeypatch.undo()
+    return growths, result.probability
+
+
+def test_the_second_sifting_round_is_cheaper_only_on_a_large_bdd(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """das9601 (about 20 000 nodes after the first round) keeps 1.1; with the threshold lowered
+    below its size the second round runs at LARGE_SIFT_GROWTH, and P(top) is unchanged."""
+    growths, probability = _sift_growths(monkeypatch, "das9601.xml")
+    assert growths == list(bdd.SIFT_GROWTH)
+    monkeypatch.setattr(bdd, "LARGE_AFTER_FIRST", 0)
+    large_growths, large_probability = _sift_growths(monkeypatch, "das9601.xml")
+    assert large_growths == [bdd.SIFT_GROWTH[0], bdd.LARGE_SIFT_GROWTH]
+    assert large_probability == pytest.approx(probability, rel=1e-12)
