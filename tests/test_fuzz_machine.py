@@ -537,3 +537,26 @@ def test_sr_od_02_margins_ignore_a_window_with_a_logged_override() -> None:
     assert [margins[k](env) for k in labels] == [1_145_000 - 2_000_000, 60]
     excused = {**env, "override_in_window": True}
     assert all(margins[k](excused) >= 10**9 for k in (*labels, "day_dose_vs_hard_max_ng"))
+
+
+def test_a_pinned_int_takes_the_end_of_its_allowed_interval(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An int parameter pinned in a test case is drawn at the low or high end of the interval
+    its checks allow (a full refill, the largest bolus), a free one anywhere in it."""
+    from pumpsafe.fuzzing.plans import PIN_FIRST, PIN_LAST
+
+    seen: dict[int, list[bool]] = {PIN_FIRST: [], PIN_LAST: []}
+    real = machine_module._Run._draw_int
+
+    def spy(self: Any, p: Any, lo: int, hi: int, env: Any, data: Any) -> int:
+        v = real(self, p, lo, hi, env, data)
+        assert lo <= v <= hi
+        pin = self.pins.get(p.label)
+        if pin in seen and lo < hi:
+            seen[pin].append(v == (lo if pin == PIN_FIRST else hi))
+        return v
+
+    monkeypatch.setattr(machine_module._Run, "_draw_int", spy)
+    find_violation(build_machine(REFERENCE_SPECS), _derandomized(40))
+    assert all(seen[PIN_FIRST]) and all(seen[PIN_LAST])
+    assert len(seen[PIN_FIRST]) > 20 and len(seen[PIN_LAST]) > 20

@@ -43,6 +43,8 @@ from pumpsafe.fuzzing.margins import Margins, MarginTracker
 from pumpsafe.fuzzing.permsets import PermissionSet, permission_sets
 from pumpsafe.fuzzing.plans import (
     INT_TRIES,
+    PIN_FIRST,
+    PIN_LAST,
     ParamPlan,
     RulePlan,
     draw_choice,
@@ -60,6 +62,7 @@ from pumpsafe.model.trace import Step, Trace
 from pumpsafe.proofs.monitor import Monitor
 from pumpsafe.proofs.requirements import Requirement
 
+PIN_INTS = 1  # ints are pinned too (to an end of their allowed interval)
 DRAW_ATTEMPTS = 3  # draws of a rule's parameters before its step is skipped
 # a test case lets time pass after every other move with odds 1 in THEN_TIME_ODDS + 1
 THEN_TIME_ODDS = 1
@@ -283,7 +286,7 @@ class _Run:
                     lo, hi = p.const_range
                     if hi < lo:
                         return None
-                    v = p.draw(data, lo, hi, env)
+                    v = self._draw_int(p, lo, hi, env, data)
                 env[p.name] = v
                 p.stage.passes(env)  # its lets, for the stages after it
             else:
@@ -315,11 +318,24 @@ class _Run:
             return v
         lo, hi = allowed
         assert isinstance(lo, int) and isinstance(hi, int)
-        for _ in range(INT_TRIES):
-            env[p.name] = v = p.draw(data, lo, hi, env)
+        for k in range(INT_TRIES):
+            env[p.name] = v = (self._draw_int(p, lo, hi, env, data) if k == 0
+                               else p.draw(data, lo, hi, env))
             if p.admits(env):
                 return v
         return None
+
+    def _draw_int(self, p: ParamPlan, lo: int, hi: int, env: dict[str, Value],
+                  data: ConjectureData) -> int:
+        """An int in ``[lo, hi]``: the end the test case pins it to, else
+        :meth:`ParamPlan.draw`."""
+        if PIN_INTS:
+            pin = self._pin(p.label, data)
+            if pin == PIN_FIRST:
+                return lo
+            if pin == PIN_LAST:
+                return hi
+        return p.draw(data, lo, hi, env)
 
     def _raise_if(self, violated: list[str]) -> None:
         if violated:
