@@ -42,6 +42,8 @@ UNSAFE = {
     # no reconciliation: neither the under- nor the over-delivery finding is ever raised
     "unsafe_p03_no_reconciliation": ("SR-CF-02", "SR-FL-05"),
     "unsafe_d06_short_eri_lead": ("SR-BE-01",),
+    # no daily limiter: a large periodic bolus passes the hard maximum in one day window
+    "unsafe_no_daily_limiter": ("SR-OD-02",),
 }
 
 
