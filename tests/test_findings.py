@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from conftest import DEVICES
 from pumpsafe.model.device import Device, load_device, parse_device
 from pumpsafe.model.interpreter import Interpreter
 from pumpsafe.model.rules import build_model
@@ -15,13 +16,10 @@ from pumpsafe.proofs.requirements import by_id, catalogue
 
 
 def _no_limiter() -> Device:
-    """The reference device without its daily limiter (a seeded defect, SR-OD-02): the hard
-    maximum is checked only on a flex schedule's average, and nothing counts a bolus against
-    it."""
-    ref = load_device()
-    doc = {k: dict(v) if isinstance(v, dict) else v for k, v in ref.document.items()}
-    doc["programming"]["daily_limiter"] = {"value": False, "source": "test: control removed"}
-    return parse_device(doc, "reference without the daily limiter")
+    """The reference device without its daily limiter (a seeded defect, SR-OD-02,
+    ``tests/devices/unsafe_no_daily_limiter.toml``): the hard maximum is checked only on a flex
+    schedule's average, and nothing counts a bolus against it."""
+    return load_device(DEVICES / "unsafe_no_daily_limiter.toml")
 
 
 def _program(interp: Interpreter, s: State, mode: int, day: int, night: int) -> State:

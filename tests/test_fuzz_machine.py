@@ -42,6 +42,8 @@ UNSAFE = {
     # no reconciliation: neither the under- nor the over-delivery finding is ever raised
     "unsafe_p03_no_reconciliation": ("SR-CF-02", "SR-FL-05"),
     "unsafe_d06_short_eri_lead": ("SR-BE-01",),
+    # no daily limiter: a large periodic bolus passes the hard maximum in one day window
+    "unsafe_no_daily_limiter": ("SR-OD-02",),
 }
 
 
@@ -320,13 +322,14 @@ def test_fast_interpreter_takes_the_steps_of_the_plain_one(
 
     compared = [0]
     plain: dict[Any, Interpreter] = {}
-    real = machine_module._Run.fire
+    real = machine_module._Run._fire
 
-    def both(self: Any, rule_name: str, data: Any) -> None:
+    def both(self: Any, rule_name: str, data: Any) -> bool:
         pre = self.state
         n = len(self.steps)
-        real(self, rule_name, data)
-        if len(self.steps) > n:
+        took = real(self, rule_name, data)
+        assert took == (len(self.steps) > n)
+        if took:
             key = tuple(sorted(self.resolved.items()))
             ref = plain.setdefault(key, Interpreter(self.ctx.model, self.interp.resolved))
             step = self.steps[-1]
@@ -336,8 +339,9 @@ def test_fast_interpreter_takes_the_steps_of_the_plain_one(
             assert list(step.state.__dict__.items()) == list(built.__dict__.items())
             assert type(step.state) is type(built) and hash(step.state) == hash(built)
             compared[0] += 1
+        return took
 
-    monkeypatch.setattr(machine_module._Run, "fire", both)
+    monkeypatch.setattr(machine_module._Run, "_fire", both)
     find_violation(build_machine(REFERENCE_SPECS), _derandomized(40))
     assert compared[0] > 300
 
@@ -422,3 +426,139 @@ def test_fault_moves_are_registered_once_and_other_moves_more_often() -> None:
     for rule in model.rules:
         copies = sum(1 for n in names if n[4:].rstrip("_0123456789") == rule.name)
         assert copies == (1 if rule.name in faulty else ORDINARY_WEIGHT), (rule.name, names)
+
+
+def test_a_pinned_choice_takes_its_first_or_last_value_and_a_free_one_draws() -> None:
+    """Swarm testing over values: a test case pins a finite-domain parameter to its first or
+    last allowed value (no choice drawn), or leaves it free (the choice of draw_choice); the
+    pin itself is one choice that shrinks to free."""
+    from hypothesis.internal.conjecture.data import ConjectureData
+
+    from pumpsafe.fuzzing.plans import PIN_FIRST, PIN_FREE, PIN_LAST, draw_choice, draw_pin
+
+    values = (1, 10, 60, 1440)
+    for k in range(len(values) + 1):
+        for pin in range(PIN_FREE):
+            assert (draw_choice(ConjectureData.for_choices((k,)), values, 1, pin)
+                    == draw_choice(ConjectureData.for_choices((k,)), values, 1))
+    empty = ConjectureData.for_choices(())
+    assert draw_choice(empty, values, 1, PIN_FIRST) == 1
+    assert draw_choice(empty, values, 1, PIN_LAST) == 1440
+    assert draw_choice(empty, (False, True), 1, PIN_LAST) is True
+    assert [draw_pin(ConjectureData.for_choices((i,))) for i in range(PIN_LAST + 1)] == list(
+        range(PIN_LAST + 1))
+    assert draw_pin(ConjectureData.for_choices((0,))) < PIN_FREE  # the simplest pin is free
+
+
+def test_each_test_case_keeps_one_pin_per_parameter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within a test case a pinned parameter takes the same end of its allowed values at
+    every draw; over a run some test cases pin the time step to its longest allowed value."""
+    from pumpsafe.fuzzing.plans import PIN_FIRST, PIN_LAST
+
+    runs: list[Any] = []
+    real = machine_module._Run.__init__
+
+    def spy(self: Any, *args: Any) -> None:
+        real(self, *args)
+        runs.append(self)
+
+    monkeypatch.setattr(machine_module._Run, "__init__", spy)
+    find_violation(build_machine(REFERENCE_SPECS[0]), _derandomized(60))
+    label = runs[0].ctx.plans["infuse"].params[0].label  # the time step's
+    assert runs[0].ctx.plans["infuse"].params[0].name == "dt_min"
+    longest = 0
+    for run in runs:
+        pin = run.pins.get(label)
+        steps = [s for s in run.steps if s.rule == "infuse"]
+        if pin == PIN_LAST and steps:
+            longest += 1
+        for pre, step in zip(run.steps, run.steps[1:], strict=False):
+            if step.rule != "infuse" or pin not in (PIN_FIRST, PIN_LAST):
+                continue
+            dt = step.params["dt_min"]
+            allowed = [c for c in (1, 10, 60, 1440, 43200)
+                       if run.interp.step_in("infuse", pre.state, run.monitor.state_env(
+                           pre.state), {"dt_min": c, "flow_ul": _any_flow(run, pre.state, c)})
+                       is not None]
+            if allowed:
+                assert dt == (allowed[0] if pin == PIN_FIRST else allowed[-1]), (pin, dt, allowed)
+    assert longest > 0
+
+
+def _any_flow(run: Any, state: Any, dt: int) -> int:
+    """Some flow the infuse step of ``dt`` minutes allows in ``state`` (0 when none)."""
+    ranges = run.interp.param_range("infuse", state, {"dt_min": dt})
+    lo, hi = ranges[-1][1]
+    return lo if lo <= hi else 0
+
+
+def test_then_time_follows_every_other_move_with_a_time_step(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a test case that drew it, a move other than time passing is followed, in the same
+    rule call, by a step of the time move (when enabled); in the other test cases a rule call
+    takes one step."""
+    calls: list[tuple[bool | None, list[str], str]] = []
+    real = machine_module._Run.fire
+
+    def spy(self: Any, rule_name: str, data: Any) -> None:
+        n = len(self.steps)
+        try:
+            real(self, rule_name, data)
+        finally:
+            calls.append((self.then_time, [s.rule for s in self.steps[n:]], rule_name))
+
+    monkeypatch.setattr(machine_module._Run, "fire", spy)
+    find_violation(build_machine(REFERENCE_SPECS), _derandomized(60))
+    followed = 0
+    for then_time, taken, rule_name in calls:
+        assert len(taken) <= (2 if then_time else 1)
+        assert taken[:1] in ([], [rule_name])
+        if len(taken) == 2:
+            assert taken[1] == "infuse" and rule_name != "infuse"
+            followed += 1
+    assert followed > 50
+    assert any(t is False and r != "infuse" and len(s) == 1 for t, s, r in calls)
+
+
+def test_sr_od_02_margins_ignore_a_window_with_a_logged_override() -> None:
+    """SR-OD-02 holds in a day window with a logged override: its margins then read far, so
+    the target phase does not favour runs that cannot violate it."""
+    from pumpsafe.model.interpreter import Interpreter
+    from pumpsafe.model.state import MODE_PERIODIC
+
+    from pumpsafe.fuzzing.margins import Margins
+
+    device = load_device()
+    model = build_model(device)
+    interp = Interpreter(model, {"dev_catheter_catheter_volume_ul": 0})
+    state = dataclasses.replace(interp.initial_state(), mode=MODE_PERIODIC, bolus_dose_ug=2000,
+                                bolus_ul=4000, next_bolus_in_min=60)
+    margins = dict(Margins.of(model, {"SR-OD-02"}).compiled)
+    labels = ("day_dose_after_periodic_bolus_ng", "min_to_overdosing_bolus")
+    env = {**state.__dict__, **interp.resolved}
+    assert [margins[k](env) for k in labels] == [1_145_000 - 2_000_000, 60]
+    excused = {**env, "override_in_window": True}
+    assert all(margins[k](excused) >= 10**9 for k in (*labels, "day_dose_vs_hard_max_ng"))
+
+
+def test_a_pinned_int_takes_the_end_of_its_allowed_interval(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An int parameter pinned in a test case is drawn at the low or high end of the interval
+    its checks allow (a full refill, the largest bolus), a free one anywhere in it."""
+    from pumpsafe.fuzzing.plans import PIN_FIRST, PIN_LAST
+
+    seen: dict[int, list[bool]] = {PIN_FIRST: [], PIN_LAST: []}
+    real = machine_module._Run._draw_int
+
+    def spy(self: Any, p: Any, lo: int, hi: int, env: Any, data: Any) -> int:
+        v = real(self, p, lo, hi, env, data)
+        assert lo <= v <= hi
+        pin = self.pins.get(p.label)
+        if pin in seen and lo < hi:
+            seen[pin].append(v == (lo if pin == PIN_FIRST else hi))
+        return v
+
+    monkeypatch.setattr(machine_module._Run, "_draw_int", spy)
+    find_violation(build_machine(REFERENCE_SPECS), _derandomized(40))
+    assert all(seen[PIN_FIRST]) and all(seen[PIN_LAST])
+    assert len(seen[PIN_FIRST]) > 20 and len(seen[PIN_LAST]) > 20

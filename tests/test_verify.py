@@ -59,6 +59,7 @@ SEEDED = [
     ("unsafe_a07_no_decrease_confirmation", "SR-WD-05"),
     ("unsafe_p03_no_reconciliation", "SR-CF-02"),
     ("unsafe_d06_short_eri_lead", "SR-BE-01"),
+    ("unsafe_no_daily_limiter", "SR-OD-02"),
 ]
 
 

@@ -43,9 +43,12 @@ from pumpsafe.fuzzing.margins import Margins, MarginTracker
 from pumpsafe.fuzzing.permsets import PermissionSet, permission_sets
 from pumpsafe.fuzzing.plans import (
     INT_TRIES,
+    PIN_FIRST,
+    PIN_LAST,
     ParamPlan,
     RulePlan,
     draw_choice,
+    draw_pin,
     int_strategy,
     plan_rule,
 )
@@ -59,7 +62,10 @@ from pumpsafe.model.trace import Step, Trace
 from pumpsafe.proofs.monitor import Monitor
 from pumpsafe.proofs.requirements import Requirement
 
+PIN_INTS = 1  # ints are pinned too (to an end of their allowed interval)
 DRAW_ATTEMPTS = 3  # draws of a rule's parameters before its step is skipped
+# a test case lets time pass after every other move with odds 1 in THEN_TIME_ODDS + 1
+THEN_TIME_ODDS = 1
 # Hypothesis picks a step's rule uniformly among the enabled ones. A move that needs no fault
 # permission (the clinician's operations, time passing) is registered this many times, a fault
 # move once: faults are rare in reality, and one that stops the pump (a memory error) fired
@@ -141,6 +147,8 @@ class _Context:
         self.plans: dict[str, RulePlan] = {r.name: plan_rule(r, visible)
                                            for r in self.model.rules}
         self.enabled = {name: plan.enabled for name, plan in self.plans.items()}
+        # the move that lets time pass (None if the model has none): see _Run.fire
+        self.time_rule = next((r.name for r in self.model.rules if is_time_move(r)), None)
         self.margins = Margins.of(self.model, {r.id for r in spec.requirements})
         self._engines: dict[tuple[int, ...], tuple[Interpreter, Monitor]] = {}
         self._predicates: dict[str, StepPredicate] = {}
@@ -196,6 +204,8 @@ class _Run:
         self.checks = tuple((c.req.id, ctx.predicate(c.req)) for c in self.monitor.checks
                             if Monitor.applies(c.req, self.state))
         self.steps: list[Step] = []
+        self.pins: dict[int, int] = {}  # finite-domain parameter (span label) -> its pin
+        self.then_time: bool | None = None  # see _then_time
         self.margins = MarginTracker(ctx.margins)
         stats.examples += 1
         self.margins.observe(self.env, None, self.state)
@@ -209,6 +219,27 @@ class _Run:
         return hit
 
     def fire(self, rule_name: str, data: ConjectureData) -> None:
+        """Take one step of ``rule_name`` (skipped when no drawn parameters pass); in a test
+        case that drew it (:meth:`_then_time`), any other move that was taken is followed by
+        a step of the time move in the same rule call."""
+        took = self._fire(rule_name, data)
+        time_rule = self.ctx.time_rule
+        if (took and time_rule is not None and rule_name != time_rule
+                and self._then_time(data) and self.may_fire(time_rule)):
+            self._fire(time_rule, data)
+
+    def _then_time(self, data: ConjectureData) -> bool:
+        """Whether this test case lets time pass after every other move (drawn once, at its
+        first such move; shrinks to no). A clinician's operation (a program, a refill) or a
+        fault takes effect as time passes; left to Hypothesis' choice of rule, the next time
+        step is often several moves away, and one of them (another program, a one-shot bolus
+        that forces a one-minute step, a memory error) has undone the state it needed."""
+        if self.then_time is None:
+            self.then_time = bool(data.draw_integer(0, THEN_TIME_ODDS) == THEN_TIME_ODDS)
+        return self.then_time
+
+    def _fire(self, rule_name: str, data: ConjectureData) -> bool:
+        """One step; false when it was skipped."""
         # a draw that ends with no allowed value (a later parameter's interval is empty after
         # the earlier ones) is tried again: cheaper than a step Hypothesis counts and skips
         for _ in range(DRAW_ATTEMPTS):
@@ -220,7 +251,7 @@ class _Run:
                 else self.interp.step_in(rule_name, self.state, dict(self.env), args))
         if args is None or post is None:
             self.stats.skipped[rule_name] += 1
-            return
+            return False
         pre, pre_env, self.state = self.state, self.env, post
         self.steps.append(Step(rule_name, args, post))
         self.env = {**post.__dict__, **self.interp.resolved}  # Monitor.state_env, faster
@@ -228,6 +259,7 @@ class _Run:
         self.stats.count_step(rule_name, pre, post)
         self.margins.observe(self.env, pre, post)
         self._raise_if(self._violated(pre_env, rule_name))
+        return True
 
     def _violated(self, pre_env: dict[str, Value], rule_name: str) -> list[str]:
         """What :meth:`Monitor.violated_in_step` returns for the step just taken (the same
@@ -248,13 +280,13 @@ class _Run:
             if not p.constrained() and (p.domain is not None or p.const_range is not None):
                 # nothing to check, a constant range
                 if p.domain is not None:
-                    v = draw_choice(data, p.domain, p.label)
+                    v = draw_choice(data, p.domain, p.label, self._pin(p.label, data))
                 else:
                     assert p.const_range is not None
                     lo, hi = p.const_range
                     if hi < lo:
                         return None
-                    v = p.draw(data, lo, hi, env)
+                    v = self._draw_int(p, lo, hi, env, data)
                 env[p.name] = v
                 p.stage.passes(env)  # its lets, for the stages after it
             else:
@@ -265,25 +297,45 @@ class _Run:
             args[p.name] = v
         return args
 
-    @staticmethod
-    def _draw_one(p: ParamPlan, env: dict[str, Value], data: ConjectureData) -> Value | None:
+    def _pin(self, label: int, data: ConjectureData) -> int:
+        """The pin of a finite-domain parameter in this test case, drawn at its first draw."""
+        pin = self.pins.get(label)
+        if pin is None:
+            pin = self.pins[label] = draw_pin(data)
+        return pin
+
+    def _draw_one(self, p: ParamPlan, env: dict[str, Value],
+                  data: ConjectureData) -> Value | None:
         """Draw ``p``; ``env`` gets its value and the lets of its stage."""
         p.prepare(env)
         allowed = p.allowed(env)
         if allowed is None:
             return None
         if p.domain is not None:
-            v: Value = draw_choice(data, allowed, p.label)
+            v: Value = draw_choice(data, allowed, p.label, self._pin(p.label, data))
             env[p.name] = v
             p.lets(env)  # it passes (it is allowed): only its lets, for the stages after it
             return v
         lo, hi = allowed
         assert isinstance(lo, int) and isinstance(hi, int)
-        for _ in range(INT_TRIES):
-            env[p.name] = v = p.draw(data, lo, hi, env)
+        for k in range(INT_TRIES):
+            env[p.name] = v = (self._draw_int(p, lo, hi, env, data) if k == 0
+                               else p.draw(data, lo, hi, env))
             if p.admits(env):
                 return v
         return None
+
+    def _draw_int(self, p: ParamPlan, lo: int, hi: int, env: dict[str, Value],
+                  data: ConjectureData) -> int:
+        """An int in ``[lo, hi]``: the end the test case pins it to, else
+        :meth:`ParamPlan.draw`."""
+        if PIN_INTS:
+            pin = self._pin(p.label, data)
+            if pin == PIN_FIRST:
+                return lo
+            if pin == PIN_LAST:
+                return hi
+        return p.draw(data, lo, hi, env)
 
     def _raise_if(self, violated: list[str]) -> None:
         if violated:
@@ -350,6 +402,11 @@ def is_fault_move(rule: Rule) -> bool:
     clinician's operation that may go wrong under a permission (a refill into the pocket) is
     not: the operation itself is routine."""
     return rule.fault is not None or (rule.actor == "environment" and "t_min" not in rule.updates)
+
+
+def is_time_move(rule: Rule) -> bool:
+    """Whether ``rule`` lets time pass (a move of the environment that updates ``t_min``)."""
+    return rule.actor == "environment" and "t_min" in rule.updates
 
 
 def _hypothesis_rule(plan: RulePlan, rank: int, copy_: int = 0) -> Callable[..., None]:

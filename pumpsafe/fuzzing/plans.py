@@ -39,6 +39,11 @@ _MISS = object()
 Allowed = tuple[Value, ...] | tuple[int, int] | None
 SMALL_WINDOWS = (15, 255)  # widths of the low-end windows ints are also drawn from
 LAST_CHOICE_EXTRA = 2  # indices beyond a choice's values that mean its last value
+# Swarm testing over values: a test case pins each finite-domain parameter, at its first draw,
+# to its first or last allowed value (or leaves it free): pin index 0..PIN_FREE-1 free, then
+# first, then last (see :func:`draw_pin`)
+PIN_FREE = 2
+PIN_FIRST, PIN_LAST = PIN_FREE, PIN_FREE + 1
 
 
 @dataclass(frozen=True)
@@ -323,15 +328,29 @@ def draw_int(data: ConjectureData, lo: int, hi: int, label: int,
     return near[v] if near else v
 
 
-def draw_choice(data: ConjectureData, values: Sequence[Value], label: int) -> Value:
+def draw_pin(data: ConjectureData) -> int:
+    """How one test case draws one finite-domain parameter (swarm testing over values, drawn
+    once per test case and parameter): free (:func:`draw_choice`), or always the first or
+    always the last allowed value. A free draw of an option a test case must avoid on every
+    step (a bool that, once true, excuses the rest of the day) or must take on every step (the
+    longest time step, several times in a row to reach an event hours away) rarely gets all of
+    them right; a pinned one always does. Shrinks to free."""
+    return int(data.draw_integer(0, PIN_LAST))
+
+
+def draw_choice(data: ConjectureData, values: Sequence[Value], label: int,
+                pin: int = 0) -> Value:
     """Draw like ``st.sampled_from(values)`` (one index choice, shrinking to the first), with
     :data:`LAST_CHOICE_EXTRA` more indices that also mean the last value when there are more
     than two (of a time step, the longest allowed: a uniform choice among short steps rarely
     sums to an event hundreds of minutes away). Extra indices, not ``weights``: a weighted
-    draw costs a second choice (Hypothesis' sampler) on every step."""
+    draw costs a second choice (Hypothesis' sampler) on every step. ``pin``
+    (:func:`draw_pin`): :data:`PIN_FIRST` or :data:`PIN_LAST` take that value, no choice."""
     n = len(values)
-    if n == 1:
+    if n == 1 or pin == PIN_FIRST:
         return values[0]
+    if pin == PIN_LAST:
+        return values[-1]
     data.start_span(label)
     top = n - 1 + (LAST_CHOICE_EXTRA if n > 2 else 0)
     v = values[min(data.draw_integer(0, top), n - 1)]
