@@ -5,12 +5,22 @@ The predicates are the catalogue's terms, compiled once; nothing here restates t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pumpsafe.model.state import State, state_to_dict
 from pumpsafe.model.terms import Compiled, Value, compile_term
 from pumpsafe.proofs.requirements import Requirement
+
+
+def step_env(pre: Mapping[str, Value], post_fields: Mapping[str, Value], rule: str,
+             rule_names: Iterable[str]) -> dict[str, Value]:
+    """The environment a step predicate is evaluated in: ``pre``'s variables, ``next_F`` for
+    every state field ``F`` of ``post_fields``, and ``fired_R`` (``rule == R``) for every rule."""
+    env = dict(pre)
+    env.update({"next_" + k: v for k, v in post_fields.items()})
+    env.update({"fired_" + r: r == rule for r in rule_names})
+    return env
 
 
 @dataclass(frozen=True)
@@ -47,9 +57,7 @@ class Monitor:
 
     def violated_in_step(self, pre: State, rule: str, post: State) -> list[str]:
         """IDs of the requirements (invariants on ``post``, step predicates on the step) false."""
-        env = self.state_env(pre)
-        env.update({"next_" + k: v for k, v in state_to_dict(post).items()})
-        env.update({"fired_" + r: r == rule for r in self.rule_names})
+        env = step_env(self.state_env(pre), state_to_dict(post), rule, self.rule_names)
         post_env = self.state_env(post)
         out = []
         for c in self.checks:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import cast
 
 from pumpsafe.model.terms import Compiled, Term, Value, compile_term
+from pumpsafe.proofs.monitor import step_env
 
 MAX_SOURCE = 50_000  # characters written for one term, summed over its nodes
 
@@ -67,10 +68,7 @@ def compile_step(term: Term, fields: Collection[str], rule_names: Collection[str
         def merged(pre: Mapping[str, Value], post: Mapping[str, Value], rule: str) -> Value:
             if invariant:
                 return closure(post)
-            env = dict(pre)
-            env.update({"next_" + f: post[f] for f in fields})
-            env.update({"fired_" + r: r == rule for r in fired})
-            return closure(env)
+            return closure(step_env(pre, {f: post[f] for f in fields}, rule, fired))
 
         return merged
     return cast(StepPredicate, _define("pre, post, rule", source, consts))

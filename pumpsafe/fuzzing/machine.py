@@ -62,7 +62,6 @@ from pumpsafe.model.trace import Step, Trace
 from pumpsafe.proofs.monitor import Monitor
 from pumpsafe.proofs.requirements import Requirement
 
-PIN_INTS = 1  # ints are pinned too (to an end of their allowed interval)
 DRAW_ATTEMPTS = 3  # draws of a rule's parameters before its step is skipped
 # a test case lets time pass after every other move with odds 1 in THEN_TIME_ODDS + 1
 THEN_TIME_ODDS = 1
@@ -329,12 +328,11 @@ class _Run:
                   data: ConjectureData) -> int:
         """An int in ``[lo, hi]``: the end the test case pins it to, else
         :meth:`ParamPlan.draw`."""
-        if PIN_INTS:
-            pin = self._pin(p.label, data)
-            if pin == PIN_FIRST:
-                return lo
-            if pin == PIN_LAST:
-                return hi
+        pin = self._pin(p.label, data)
+        if pin == PIN_FIRST:
+            return lo
+        if pin == PIN_LAST:
+            return hi
         return p.draw(data, lo, hi, env)
 
     def _raise_if(self, violated: list[str]) -> None:
@@ -401,7 +399,7 @@ def is_fault_move(rule: Rule) -> bool:
     is a move of the environment other than time passing (which updates ``t_min``). A
     clinician's operation that may go wrong under a permission (a refill into the pocket) is
     not: the operation itself is routine."""
-    return rule.fault is not None or (rule.actor == "environment" and "t_min" not in rule.updates)
+    return rule.fault is not None or (rule.actor == "environment" and not is_time_move(rule))
 
 
 def is_time_move(rule: Rule) -> bool:
