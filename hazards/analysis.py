@@ -3,6 +3,11 @@
 Steps, each timed: BDD of the top event (CUDD, depth-first variable order), exact probability
 from the BDD, minimal cut sets as a ZDD (minimal solutions; prime implicants as well on a
 non-coherent tree), truncation, approximations from the cut sets, importance from the BDD.
+
+When the BDD exceeds every node budget (:class:`~pumpsafe.hazards.bdd.BddTooLarge`) on a
+coherent tree, the minimal cut sets are computed bottom-up with truncation at every gate
+(:mod:`~pumpsafe.hazards.truncated`) and the probability is reported as rigorous bounds
+(``probability_method`` ``"bdd-truncated"`` or ``"zbdd-bounds"``, never ``"bdd-exact"``).
 """
 
 from __future__ import annotations
@@ -12,10 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import networkx as nx
-from pumpsafe.hazards.bdd import build_bdd
+from pumpsafe.hazards.bdd import (
+    NODE_BUDGET,
+    BddTooLarge,
+    build_bdd,
+    build_formula_bdd,
+    family_bdd,
+)
 from pumpsafe.hazards.cutsets import (
     count,
     list_sets,
+    max_product,
     min_cut_upper_bound,
     order_distribution,
     truncate_order,
@@ -23,8 +35,11 @@ from pumpsafe.hazards.cutsets import (
     weighted_sum,
 )
 from pumpsafe.hazards.flat import FlatBdd, flatten, top_probability
+from pumpsafe.hazards.gate_bounds import gate_bounds
 from pumpsafe.hazards.importance import Importance, importance_by_event
 from pumpsafe.hazards.minsol import BudgetExceeded, minimal_solutions, prime_implicants
+from pumpsafe.hazards.ordering import tree_largest_first_order
+from pumpsafe.hazards.preprocess import Formula, is_negation_free, preprocess
 from pumpsafe.hazards.tree import (
     DEFAULT_MISSION_TIME_H,
     FaultTree,
@@ -32,6 +47,7 @@ from pumpsafe.hazards.tree import (
     is_coherent,
     top_gates,
 )
+from pumpsafe.hazards.truncated import TruncatedCutSets, truncated_cut_sets
 from pumpsafe.hazards.zdd import Zdd
 from pumpsafe.model.errors import InputError
 
@@ -39,8 +55,11 @@ from pumpsafe.model.errors import InputError
 @dataclass(frozen=True)
 class FtaOptions:
     """What to compute. ``max_order``/``cutoff`` truncate the cut-set family (never the exact
-    probability); ``list_limit`` caps the listed sets; ``prime_budget`` caps the work spent on
-    prime implicants (sub-functions)."""
+    probability; in the truncated fallback they are its truncation, ``cutoff`` defaulting to
+    :data:`DEFAULT_RELATIVE_CUTOFF` times the largest cut-set probability); ``list_limit`` caps
+    the listed sets; ``prime_budget`` caps the work spent on prime implicants (sub-functions);
+    ``force_truncated`` takes the truncated fallback without trying the BDD (tests,
+    comparisons)."""
 
     top: str | None = None
     mission_time_h: float = DEFAULT_MISSION_TIME_H
@@ -50,6 +69,20 @@ class FtaOptions:
     list_limit: int | None = 100_000
     importance: bool = False
     prime_budget: int = 50_000
+    force_truncated: bool = False
+
+
+DEFAULT_RELATIVE_CUTOFF = 1e-2
+"""Default cut-off of the truncated fallback, relative to the largest minimal cut set
+probability (found adaptively, :func:`_default_truncation`). nus9601 (every event 0.01, largest
+set 1e-6): the cut-off 1e-8 keeps its 10 minimal cut sets of order 3 in 0.5 s; 1e-9 and 1e-10
+keep 12 (two of order 4) in 3.8 and 11.7 s and give the same upper bound (docs/fta.md)."""
+
+DEFAULT_CUTOFF_PASSES = 4
+"""Most passes of the adaptive default cut-off."""
+
+KEPT_SETS_BDD_BUDGET = NODE_BUDGET
+"""Live-node budget of the BDD of the kept cut sets in the truncated fallback."""
 
 
 @dataclass(frozen=True)
@@ -57,11 +90,13 @@ class Truncation:
     """What truncation dropped: ``dropped`` sets whose probabilities sum to ``error_bound``.
 
     On a coherent tree the union of the kept sets is at most ``error_bound`` below the union of
-    all minimal cut sets (Boole's inequality)."""
+    all minimal cut sets (Boole's inequality). In the truncated fallback ``dropped`` is ``None``
+    (sets are dropped at every gate and not counted) and ``error_bound`` is the rigorous
+    ``upper - lower`` of the probability bounds."""
 
     max_order: int | None
     cutoff: float | None
-    dropped: int
+    dropped: int | None
     error_bound: float
 
 
@@ -96,6 +131,9 @@ class FtaResult:
     variables: int
     time_s: dict[str, float] = field(default_factory=dict)
     prime_implicants_note: str = ""
+    probability_method: str = "bdd-exact"
+    probability_bounds: tuple[float, float] | None = None
+    """``(lower, upper)`` in the truncated fallback, where ``probability`` is the lower bound."""
 
 
 def choose_top(tree: FaultTree, top: str | None, source: str) -> str:
@@ -161,7 +199,22 @@ def analyze(tree: FaultTree, options: FtaOptions, source: str = "<tree>") -> Fta
     """Analyse the validated ``tree`` as ``options`` ask (see :class:`FtaResult`)."""
     clock = _Clock()
     top = choose_top(tree, options.top, source)
-    built = build_bdd(tree, top)
+    formula = preprocess(tree, top)
+    try:
+        if options.force_truncated:
+            raise BddTooLarge("truncated fallback forced")
+        built = build_formula_bdd(formula, first=lambda: tree_largest_first_order(tree, top))
+    except BddTooLarge as too_large:
+        if not is_negation_free(formula):
+            raise InputError(
+                source,
+                f"top event {top}",
+                f"the BDD cannot be built: {too_large}",
+                "the truncated fallback needs a coherent tree (no NOT, NAND, NOR, XOR); "
+                "analyse a smaller gate with --top",
+            ) from too_large
+        clock.lap("bdd_attempts")
+        return _bounded(tree, top, formula, options, clock)
     flat = flatten(built.manager, built.root, built.variables)
     clock.lap("bdd")
     p = [event_probability(tree.nodes[v]["model"], options.mission_time_h) for v in flat.variables]
@@ -207,6 +260,85 @@ def analyze(tree: FaultTree, options: FtaOptions, source: str = "<tree>") -> Fta
         time_s=clock.times,
         prime_implicants_note=note,
     )
+
+
+def _bounded(
+    tree: FaultTree, top: str, formula: Formula, options: FtaOptions, clock: _Clock
+) -> FtaResult:
+    """The truncated fallback (coherent tree): minimal cut sets of probability >= cut-off, bottom-up
+    (:func:`~pumpsafe.hazards.truncated.truncated_cut_sets`), the exact probability ``lower`` of
+    their union from its BDD (a lower bound of the top probability) and an upper bound."""
+    p = [event_probability(tree.nodes[e]["model"], options.mission_time_h) for e in formula.events]
+    if options.cutoff is None:
+        found = _default_truncation(formula, p, options.max_order)
+    else:
+        found = truncated_cut_sets(formula, p, options.cutoff, options.max_order)
+    cutoff = found.cutoff
+    zdd, kept, names, weight = found.zdd, found.root, found.variables, list(found.weight)
+    positive = _family(zdd, kept, "minimal-cut-sets", names.__getitem__, lambda _v: 1, options)
+    clock.lap("minimal_cut_sets")
+    flat, method, level_p = None, "bdd-truncated", []
+    try:
+        built = family_bdd(zdd, kept, names, KEPT_SETS_BDD_BUDGET)
+        flat = flatten(built.manager, built.root, built.variables)
+        by_name = dict(zip(names, weight, strict=True))
+        level_p = [by_name[v] for v in flat.variables]
+        lower = top_probability(flat, level_p)
+    except BddTooLarge:
+        method = "zbdd-bounds"
+        lower = max_product(zdd, kept, weight)  # the kept union's exact value is not known
+    clock.lap("probability")
+    rare_event = weighted_sum(zdd, kept, weight)
+    mcub = min_cut_upper_bound(zdd, kept, weight)
+    # P(union of kept sets) is `lower` when exact, else at most the MCUB (coherent tree).
+    kept_union_upper = lower if flat is not None else mcub
+    upper = min(1.0, kept_union_upper + found.error_bound, found.upper_bound)
+    upper = max(upper, lower)
+    clock.lap("approximations")
+    importance = None
+    if options.importance and flat is not None:
+        events = {e: p[i] for i, e in enumerate(formula.events)}
+        importance = importance_by_event(flat, level_p, lower, events)
+        clock.lap("importance")
+    truncation = Truncation(options.max_order, cutoff, None, upper - lower)
+    return FtaResult(
+        top_event=top,
+        coherent=True,
+        probability=lower,
+        rare_event=rare_event,
+        mcub=mcub,
+        cut_sets=positive,
+        positive_cut_sets=positive,
+        truncation=truncation,
+        importance=importance,
+        bdd_nodes=flat.size if flat is not None else 0,
+        zdd_nodes=len(zdd.var),
+        variables=len(names),
+        time_s=clock.times,
+        probability_method=method,
+        probability_bounds=(lower, upper),
+    )
+
+
+def _default_truncation(
+    formula: Formula, p: list[float], max_order: int | None
+) -> TruncatedCutSets:
+    """Truncated cut sets at :data:`DEFAULT_RELATIVE_CUTOFF` times the largest minimal cut set
+    probability ``m``. The first pass uses the structural bound of ``m``
+    (:mod:`~pumpsafe.hazards.gate_bounds`); when it keeps a set, the largest kept set is ``m``
+    itself (every set of probability above the cut-off is kept), and one more pass at the
+    wanted cut-off follows if the first was higher; when it keeps nothing, the cut-off is
+    lowered by the same factor. At most :data:`DEFAULT_CUTOFF_PASSES` passes (deterministic)."""
+    cutoff = DEFAULT_RELATIVE_CUTOFF * gate_bounds(formula, p).best.get(formula.root >> 1, 1.0)
+    found = truncated_cut_sets(formula, p, cutoff, max_order)
+    for _ in range(DEFAULT_CUTOFF_PASSES - 1):
+        largest = max_product(found.zdd, found.root, found.weight)
+        wanted = DEFAULT_RELATIVE_CUTOFF * (largest if largest > 0.0 else cutoff)
+        if wanted >= cutoff or wanted <= 0.0:
+            break
+        cutoff = wanted
+        found = truncated_cut_sets(formula, p, cutoff, max_order)
+    return found
 
 
 def _primes(

@@ -21,7 +21,7 @@ after the build runs on our own flat arrays (:mod:`pumpsafe.hazards.flat`).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +33,15 @@ from pumpsafe.hazards.ordering import (
     smallest_first_order,
     tree_largest_first_order,
 )
-from pumpsafe.hazards.preprocess import Formula, Gate, parent_counts, preprocess
+from pumpsafe.hazards.preprocess import (
+    Formula,
+    Gate,
+    is_negation_free,
+    parent_counts,
+    preprocess,
+)
 from pumpsafe.hazards.tree import FaultTree
+from pumpsafe.hazards.zdd import BASE, EMPTY, Zdd
 
 
 @dataclass
@@ -66,6 +73,10 @@ def _combine(manager: Any, gate: Gate, args: list[Any]) -> Any:
     for arg in args:
         result = manager.apply(gate.op, result, arg)
     return result
+
+
+class BddTooLarge(Exception):
+    """Every candidate variable order made the BDD exceed its node budget."""
 
 
 class _OverBudget(Exception):
@@ -153,9 +164,13 @@ def build_formula_bdd(
        :data:`NODE_BUDGET` / 2, ``first()`` at 1.5 times :data:`NODE_BUDGET` (edfpa14o,
        edfpa14q; cea9601: 1.3 million nodes against 2.4 million depth-first), reversed
        depth-first at 3 times it (das9701: 746 684 nodes, with 2.2 million live on the way;
-       largest-first gives 2.8 million and depth-first had not finished after 40 s), depth-first
-       at 1.5 times it, and ``first()`` with no budget (nus9601, which no order here finishes:
-       24 to 34 million live nodes before half of its gates are built).
+       largest-first gives 2.8 million and depth-first had not finished after 40 s), and
+       depth-first at 1.5 times it. On a formula without negations (a coherent tree) only the
+       first two are tried: no coherent Aralia tree needs the others, and there the truncated
+       bottom-up cut sets (:mod:`~pumpsafe.hazards.truncated`) take over.
+    3. When nothing fits, :class:`BddTooLarge` is raised (nus9601, which no order here finishes:
+       24 to 34 million live nodes before half of its gates are built). The decision depends
+       only on the node budgets, never on time.
 
     A BDD larger than :data:`SIFT_ABOVE` is then improved by CUDD's group sifting limited to
     :data:`SIFT_SWAPS` swaps and a growth of :data:`SIFT_GROWTH` per variable move
@@ -183,12 +198,14 @@ def build_formula_bdd(
         if best is not None and len(best.root) <= SMALL_ENOUGH:
             return _sifted(best)
     large = 3 * NODE_BUDGET // 2
-    rounds = (
+    rounds: tuple[tuple[Order, int], ...] = (
         (deep, NODE_BUDGET // 2),
         (largest, large),
         (round_zero[0], 3 * NODE_BUDGET),
         (deep, large),
     )
+    if is_negation_free(formula):
+        rounds = rounds[:2]
     for make, budget in rounds:
         if best is not None:
             break
@@ -197,7 +214,8 @@ def build_formula_bdd(
         except _OverBudget:
             continue
     if best is None:
-        best = _build(formula, largest(), None)
+        budgets = ", ".join(f"{b:,}" for _, b in rounds)
+        raise BddTooLarge(f"every variable order exceeded its node budget (last: {budgets})")
     return _sifted(best)
 
 
@@ -266,6 +284,27 @@ def _build(formula: Formula, variables: list[str], budget: int | None) -> TopBdd
     manager.configure(max_memory=_UNLIMITED)
     root = done[formula.root >> 1]
     return TopBdd(manager, ~root if formula.root & 1 else root, list(variables))
+
+
+def family_bdd(zdd: Zdd, root: int, variables: Sequence[str], budget: int) -> TopBdd:
+    """The BDD of the union of the sets of a ZDD family (each set an AND of its events), in the
+    ZDD's variable order (``variables[v]`` is ZDD variable ``v``). A node ``(v, lo, hi)`` is
+    ``lo ∨ (v ∧ hi)``, i.e. ``ite(v, lo ∨ hi, lo)``. Raises :class:`BddTooLarge` past ``budget``
+    live nodes (a CUDD memory cap, as in :func:`_build`)."""
+    manager = cudd.BDD()
+    manager.configure(reordering=False)
+    manager.declare(*variables)
+    _cap(manager, budget)
+    done: dict[int, Any] = {EMPTY: manager.false, BASE: manager.true}
+    try:
+        for n in zdd.reachable(root):  # children first
+            low, high = done[zdd.lo[n]], done[zdd.hi[n]]
+            either = manager.apply("or", low, high)
+            done[n] = manager.apply("ite", manager.var(variables[zdd.var[n]]), either, low)
+    except RuntimeError as error:  # CUDD's NULL result: the memory cap was reached
+        raise BddTooLarge(f"the BDD of the kept cut sets exceeds {budget:,} nodes") from error
+    manager.configure(max_memory=_UNLIMITED)
+    return TopBdd(manager, done[root], list(variables))
 
 
 def _cap(manager: Any, budget: int | None) -> None:

@@ -3,7 +3,14 @@
 Schema (keys always present unless marked):
 
 ``schema`` ``"pumpsafe.fta/1"``; ``top_event`` gate name; ``coherent`` bool; ``probability``
-exact top-event probability from the BDD; ``probability_method`` ``"bdd-exact"``;
+exact top-event probability from the BDD; ``probability_method`` ``"bdd-exact"``. When the BDD
+exceeds every node budget on a coherent tree (the truncated fallback, docs/fta.md),
+``probability_method`` is ``"bdd-truncated"`` (``probability`` is the exact probability of the
+union of the kept cut sets, from its BDD: a lower bound) or ``"zbdd-bounds"`` (that BDD too was
+too large: ``probability`` is the largest kept set's probability), and ``probability_bounds``
+(``lower``, ``upper``) holds rigorous bounds of the top probability; ``minimal_cut_sets`` then
+counts the kept sets (every minimal cut set of probability >= the cut-off) and its
+``truncation`` block is always present, ``dropped`` ``null`` and ``error_bound`` = upper - lower;
 ``approximations``: ``rare_event`` and ``mcub`` (min-cut upper bound), both computed from the
 (possibly truncated) minimal cut sets over positive literals, and ``based_on`` saying so;
 ``minimal_cut_sets``: ``kind`` (``"minimal-cut-sets"`` or, on a non-coherent tree,
@@ -55,7 +62,7 @@ def result_document(result: FtaResult) -> dict[str, Any]:
         "top_event": result.top_event,
         "coherent": result.coherent,
         "probability": result.probability,
-        "probability_method": "bdd-exact",
+        "probability_method": result.probability_method,
         "approximations": {
             "rare_event": result.rare_event,
             "mcub": result.mcub,
@@ -68,6 +75,9 @@ def result_document(result: FtaResult) -> dict[str, Any]:
         "variables": result.variables,
         "time_s": result.time_s,
     }
+    if result.probability_bounds is not None:
+        lower, upper = result.probability_bounds
+        document["probability_bounds"] = {"lower": lower, "upper": upper}
     if result.importance is not None:
         document["importance"] = {name: asdict(m) for name, m in result.importance.items()}
     return document
@@ -78,13 +88,25 @@ def to_json(result: FtaResult) -> str:
     return json.dumps(result_document(result), sort_keys=True, indent=2, allow_nan=False) + "\n"
 
 
+def _probability_line(result: FtaResult) -> str:
+    if result.probability_bounds is None:
+        return f"probability (exact) {result.probability:.9g}   [BDD, {result.bdd_nodes} nodes]"
+    lower, upper = result.probability_bounds
+    cutoff = result.truncation.cutoff if result.truncation is not None else None
+    kept = f"cut sets with P >= {cutoff:.3g}" if cutoff is not None else "cut sets"
+    return (
+        f"probability bounds  [{lower:.9g}, {upper:.9g}]   [{result.probability_method}: BDD too "
+        f"large; lower = P(union of the {kept}), {result.bdd_nodes} BDD nodes]"
+    )
+
+
 def summary(result: FtaResult) -> str:
     """Human-readable summary: top event, exact probability, cut-set counts, timing."""
     family = result.cut_sets
     orders = " ".join(f"{o}:{n}" for o, n in sorted(family.order_distribution.items()))
     lines = [
         f"top event           {result.top_event}" + ("" if result.coherent else " (non-coherent)"),
-        f"probability (exact) {result.probability:.9g}   [BDD, {result.bdd_nodes} nodes]",
+        _probability_line(result),
         f"rare-event approx.  {result.rare_event:.9g}",
         f"min-cut upper bound {result.mcub:.9g}",
         f"{family.kind:19s} {family.count}   by order {orders or '-'}",
@@ -93,7 +115,7 @@ def summary(result: FtaResult) -> str:
         lines.append(f"positive-literal MCS {result.positive_cut_sets.count}")
     if result.prime_implicants_note:
         lines.append(f"note: {result.prime_implicants_note}")
-    if result.truncation is not None:
+    if result.truncation is not None and result.truncation.dropped is not None:
         t = result.truncation
         lines.append(f"truncation dropped {t.dropped} sets, error bound {t.error_bound:.3g}")
     timing = ", ".join(f"{k} {v:.3f}" for k, v in result.time_s.items())

@@ -230,6 +230,14 @@ def postorder_gates(gates: dict[int, Gate], root: int) -> list[int]:
     return order
 
 
+def is_negation_free(formula: Formula) -> bool:
+    """True when no literal of ``formula`` is negated (a coherent function; the constant FALSE
+    as root counts as coherent)."""
+    if formula.root & 1 and formula.root != FALSE:
+        return False
+    return not any(a & 1 for gate in formula.gates.values() for a in gate.args)
+
+
 def parent_counts(formula: Formula) -> dict[int, int]:
     """Number of uses of each gate node as an argument."""
     counts = dict.fromkeys(formula.gates, 0)

@@ -101,11 +101,20 @@ def conditional(tree: FaultTree, top: str, p: Mapping[str, float], event: str, v
     return probability(tree, top, {**p, event: 1.0 if v else 0.0})
 
 
+ALL_OPS = ("and", "or", "atleast", "not", "xor", "nand", "nor")
+COHERENT_OPS = ("and", "or", "atleast")
+
+
 @st.composite
 def fault_trees(
-    draw: Callable[..., object], max_events: int = 8, max_gates: int = 8
+    draw: Callable[..., object],
+    max_events: int = 8,
+    max_gates: int = 8,
+    ops: tuple[str, ...] = ALL_OPS,
+    house_events: bool = True,
 ) -> tuple[FaultTree, str, dict[str, float]]:
-    """A random tree over every gate type with shared subtrees; returns (tree, top, p)."""
+    """A random tree over the gate types ``ops`` (by default every one) with shared subtrees;
+    returns (tree, top, p)."""
     n_events = int(str(draw(st.integers(1, max_events))))
     n_gates = int(str(draw(st.integers(1, max_gates))))
     tree = new_tree()
@@ -117,15 +126,15 @@ def fault_trees(
         p[name] = float(str(draw(prob)))
         add_basic_event(tree, name, Constant(p[name]))
         nodes.append(name)
-    if draw(st.booleans()):
+    if house_events and draw(st.booleans()):
         add_house_event(tree, "h", bool(draw(st.booleans())))
         nodes.append("h")
     for j in range(n_gates):
-        op = str(draw(st.sampled_from(["and", "or", "atleast", "not", "xor", "nand", "nor"])))
+        op = str(draw(st.sampled_from(ops)))
         pool = nodes
         size = 1 if op == "not" else int(str(draw(st.integers(2, min(4, max(2, len(pool)))))))
         if len(pool) < size:
-            op, size = "not", 1
+            op, size = ("not", 1) if "not" in ops else ("or", len(pool))
         gates = pool[len(pool) - j :] if j else []
         # Half the arguments are earlier gates when there are some: shared subtrees, and nested
         # gates of every pair of types (a NAND under an AND, ...), which the preprocessor's
