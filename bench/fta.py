@@ -3,8 +3,9 @@
 Usage: python bench/fta.py [--expected PATH] [--limit SECONDS] [--only NAME ...] [--no-scram]
 
 Each tree runs in a child process with a time limit (probability, MCS count, wall time, peak
-memory); SCRAM (``scram FILE --bdd --probability 1``) runs in the same session with the same
-limit, as an oracle only. nus9601 uses SCRAM's valid copy (see expected.csv).
+memory; where the BDD is too large, the truncated fallback's method and bounds in the notes);
+SCRAM (``scram FILE --bdd --probability 1``) runs in the same session with the same limit, as an
+oracle only. nus9601 uses SCRAM's valid copy (see expected.csv).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ t = time.perf_counter()
 r = analyze(read_mef([sys.argv[1]]), FtaOptions(top=sys.argv[2]))
 print(json.dumps({"p": r.probability, "mcs": r.positive_cut_sets.count,
   "kind": r.cut_sets.kind, "count": r.cut_sets.count, "bdd": r.bdd_nodes,
-  "t": time.perf_counter() - t, "phases": r.time_s,
+  "t": time.perf_counter() - t, "phases": r.time_s, "method": r.probability_method,
+  "bounds": r.probability_bounds,
   "hwm_kb": int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])}))
 """
 
@@ -149,6 +151,9 @@ def main(expected: Path, limit: float, only: tuple[str, ...], no_scram: bool) ->
         p_txt = f"{float(str(ours['p'])):14.9g}" if ours["status"] == "ok" else f"{'-':>14s}"
         m_txt = f"{ours['mcs']!s:>11s}" if ours["status"] == "ok" else f"{'-':>11s}"
         notes = "" if ours["status"] == "ok" else f"ours: {ours['status']} "
+        if ours.get("method", "bdd-exact") != "bdd-exact":  # the truncated fallback: bounds
+            low, high = (float(str(b)) for b in list(ours["bounds"]))  # type: ignore[call-overload]
+            notes += f"{ours['method']}: P in [{low:.6g}, {high:.6g}] "
         notes += "" if scram["status"] == "ok" else f"scram: {scram['status']}"
         scram_mb = f"{float(str(scram['mb'])):8.0f}" if "mb" in scram else f"{'-':>8s}"
         scram_n = f"{scram['mcs']!s:>11s}" if scram["status"] == "ok" else f"{'-':>11s}"
