@@ -303,7 +303,7 @@ def _bounded(
     truncation = Truncation(options.max_order, cutoff, None, upper - lower)
     return FtaResult(
         top_event=top,
-        coherent=True,
+        coherent=is_coherent(tree, top),  # the formula is negation-free; the tree may have NOTs
         probability=lower,
         rare_event=rare_event,
         mcub=mcub,
