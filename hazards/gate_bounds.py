@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pumpsafe.hazards.preprocess import Formula
+from pumpsafe.hazards.preprocess import Formula, postorder_gates
 
 
 @dataclass(frozen=True)
@@ -142,3 +142,89 @@ def _symmetric(values: Sequence[float], k: int) -> float:
         for j in range(k, 0, -1):
             row[j] += v * row[j - 1]
     return row[k]
+
+
+def contexts(formula: Formula, weight: Sequence[float], bounds: GateBounds) -> dict[int, float]:
+    """``K_g`` of every gate: a bound of the probability that, along some path from the top to
+    ``g``, the other arguments needed by every AND (ATLEAST) ancestor hold, by a function
+    independent of ``g``'s events. A sibling ``b`` sharing events ``S`` with the path child ``c``
+    is replaced by ``b`` with the events of ``S`` TRUE ('lifted', larger since the tree is
+    coherent, and independent of ``c``'s events); siblings are chosen pairwise independent
+    (greedy, smallest bound first), the others count 1. The top's ``K`` is 1; over parents the
+    sum, capped at 1. Then ``P(top) - P(T_top) <= Σ_g mass_g · K_g`` (docs/fta.md), where
+    ``mass_g`` bounds the sets dropped at ``g`` itself."""
+    lifted = _Lifted(formula, weight, bounds)
+    support = bounds.support
+    root = formula.root >> 1
+    context: dict[int, float] = {root: 1.0}
+    for node in reversed(list(formula.gates)):  # parents first
+        gate = formula.gates[node]
+        here = context.get(node, 0.0)
+        if here == 0.0 or gate.op == "or":
+            for a in gate.args:
+                if formula.is_gate(a >> 1):
+                    context[a >> 1] = min(1.0, context.get(a >> 1, 0.0) + here)
+            continue
+        args = [a >> 1 for a in gate.args]
+        for child in args:
+            if not formula.is_gate(child):
+                continue
+            own = support[child]
+            items = [(lifted.upper(s, support[s] & own), support[s] & ~own)
+                     for s in args if s != child]
+            if gate.op == "and":
+                factor = _disjoint_product(items, 0)
+            elif _pairwise_disjoint([m for _, m in items]):
+                factor = min(1.0, _symmetric([u for u, _ in items], gate.k - 1))
+            else:
+                factor = 1.0
+            context[child] = min(1.0, context.get(child, 0.0) + here * factor)
+    return context
+
+
+class _Lifted:
+    """Structural upper bounds of a node's function with some events set TRUE."""
+
+    def __init__(self, formula: Formula, weight: Sequence[float], bounds: GateBounds) -> None:
+        self.formula = formula
+        self.weight = weight
+        self.bounds = bounds
+        self._below: dict[int, list[int]] = {}
+        self._memo: dict[tuple[int, int], float] = {}
+
+    def upper(self, node: int, true_events: int) -> float:
+        """Upper bound of P(node's function with the events of ``true_events`` TRUE), by the
+        rules of :func:`gate_bounds` (union bound, products over independent arguments)."""
+        support = self.bounds.support
+        if not support[node] & true_events:
+            return self.bounds.upper[node]
+        if not self.formula.is_gate(node):
+            return 1.0
+        key = (node, true_events & support[node])
+        if key in self._memo:
+            return self._memo[key]
+        below = self._below.get(node)
+        if below is None:
+            below = self._below[node] = postorder_gates(self.formula.gates, 2 * node)
+        value: dict[int, float] = {}
+
+        def of(n: int) -> float:
+            if not support[n] & true_events:
+                return self.bounds.upper[n]
+            return value[n] if self.formula.is_gate(n) else 1.0
+
+        for g in below:
+            if not support[g] & true_events:
+                continue
+            gate = self.formula.gates[g]
+            args = [a >> 1 for a in gate.args]
+            if gate.op == "or":
+                value[g] = min(1.0, sum(of(a) for a in args))
+            elif gate.op == "and":
+                value[g] = _disjoint_product([(of(a), support[a]) for a in args], 0)
+            else:
+                ups = [of(a) for a in args]
+                independent = _pairwise_disjoint([support[a] for a in args])
+                value[g] = min(1.0, _symmetric(ups, gate.k) if independent else sum(ups))
+        self._memo[key] = value[node]
+        return value[node]

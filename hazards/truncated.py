@@ -30,6 +30,14 @@ the union of its kept sets (``T_g <= F_g``) and ``X_g = F_g ∧ ¬T_g``. Bottom-
   ``Σ_{kept} P(s) + error``; also the structural bound of :mod:`~pumpsafe.hazards.gate_bounds`.
 
 Then ``P(T_top) <= P(F_top) <= P(T_top) + error_top`` and ``P(F_top) <= upper_top``.
+
+A second bound of the same difference, and the smaller is reported: where ``F_top`` holds and
+``T_top`` does not, follow from the top a child whose ``F`` holds and ``T`` does not (one exists,
+the gates being monotone) down to a gate whose children's ``T`` hold as their ``F`` do; a set
+dropped at that gate holds there, with the other arguments needed by every AND (ATLEAST) on the
+path. So ``P(F_top) - P(T_top) <= Σ_g dropped_g · K_g``, ``dropped_g`` the mass dropped at the
+gate itself and ``K_g`` the probability bound of those path conditions
+(:func:`~pumpsafe.hazards.gate_bounds.contexts`).
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pumpsafe.hazards.cutsets import truncate_order, truncate_probability, weighted_sum
-from pumpsafe.hazards.gate_bounds import gate_bounds
+from pumpsafe.hazards.gate_bounds import contexts, gate_bounds
 from pumpsafe.hazards.ordering import depth_first_order
 from pumpsafe.hazards.preprocess import FALSE, Formula, is_negation_free
 from pumpsafe.hazards.zdd import BASE, EMPTY, Zdd
@@ -88,19 +96,29 @@ def truncated_cut_sets(
     for i, name in enumerate(formula.events):
         single = families.zdd.node(position[name], EMPTY, BASE)
         value[i + 1] = Bounded(single, 0.0, probability[i], bounds.support[i + 1])
+    dropped_here: dict[int, float] = {}
     for node, gate in formula.gates.items():  # children first
         m = bounds.multiplier.get(node, 0.0)
         threshold = cutoff / m if m > 0.0 else (math.inf if cutoff > 0.0 else 0.0)
         args = [value[a >> 1] for a in gate.args]
+        families.dropped = 0.0
         made = families.gate(gate.op, gate.k, args, threshold, k)
         value[node] = made.capped(bounds.upper[node])
+        dropped_here[node] = min(families.dropped, value[node].upper)
     top = value[formula.root >> 1]
+    error = top.error
     if formula.root == FALSE:
         top = Bounded(EMPTY, 0.0, 0.0, 0)
+        error = 0.0
     elif not formula.is_gate(formula.root >> 1):  # a single event (or TRUE) as top
         top = families.or_of([top], cutoff, k)
+        error = top.error
+    else:  # the same dropped sets weighed by the probability of the paths above them
+        context = contexts(formula, probability, bounds)
+        by_path = sum(mass * context.get(g, 0.0) for g, mass in dropped_here.items())
+        error = min(error, by_path)
     return TruncatedCutSets(
-        families.zdd, top.family, names, tuple(weight), cutoff, max_order, top.error, top.upper
+        families.zdd, top.family, names, tuple(weight), cutoff, max_order, error, top.upper
     )
 
 
@@ -133,6 +151,7 @@ class _Families:
         self.fewest = [NO_ORDER_LIMIT, 0]  # smallest order
         self.support = [0, 0]  # variables as a bit mask
         self._minimal: dict[int, int] = {EMPTY: EMPTY, BASE: BASE}
+        self.dropped = 0.0  # mass of the sets dropped since last reset (by the caller)
         self._product: dict[tuple[int, int, float, int], tuple[int, float]] = {}
 
     def _sync(self) -> None:
@@ -180,6 +199,7 @@ class _Families:
         union = self.minimal(union)
         kept = self.keep(union, threshold, max_order)
         dropped = 0.0 if kept == union else self.rare(z.difference(union, kept))
+        self.dropped += dropped
         upper = min(1.0, sum(a.upper for a in args))
         error = min(upper, sum(a.error for a in args) + dropped)
         support = 0
@@ -199,6 +219,7 @@ class _Families:
         ``F_a ∧ F_b ∧ ¬T <= (X_a ∧ F_b) ∨ (T_a ∧ X_b) ∨ dropped``, each term bounded by a product
         when ``a`` and ``b`` share no event, else by the smaller factor."""
         product, mass = self.product(a.family, b.family, threshold, max_order)
+        self.dropped += mass
         kept = self.minimal(product)
         independent = not a.support & b.support
         kept_a = min(a.upper, self.rare(a.family))
