@@ -92,8 +92,12 @@ def _probability_line(result: FtaResult) -> str:
     if result.probability_bounds is None:
         return f"probability (exact) {result.probability:.9g}   [BDD, {result.bdd_nodes} nodes]"
     lower, upper = result.probability_bounds
-    cutoff = result.truncation.cutoff if result.truncation is not None else None
-    kept = f"cut sets with P >= {cutoff:.3g}" if cutoff is not None else "cut sets"
+    t = result.truncation
+    kept = "cut sets"
+    if t is not None and t.cutoff is not None:
+        kept += f" with P >= {t.cutoff:.3g}"
+    if t is not None and t.max_order is not None:
+        kept += f" of order <= {t.max_order}"
     return (
         f"probability bounds  [{lower:.9g}, {upper:.9g}]   [{result.probability_method}: BDD too "
         f"large; lower = P(union of the {kept}), {result.bdd_nodes} BDD nodes]"
