@@ -122,6 +122,14 @@ def analyze_file(tree_file: TreeFile, mission_time_h: float = DEFAULT_MISSION_TI
         result = analyze(tree, FtaOptions(top=top, mission_time_h=mission_time_h,
                                           importance=True, list_sets=True),
                          source=tree_file.shown)
+        if result.probability_bounds is not None:
+            # a risk file quotes exact probabilities: bounds would read as one
+            lower, upper = result.probability_bounds
+            raise InputError(tree_file.shown, f"top event {top}",
+                             f"its BDD is too large for an exact probability (only bounds "
+                             f"[{lower:.3g}, {upper:.3g}] from truncated cut sets)",
+                             "split the tree into smaller fault trees, or analyse it with "
+                             "'pumpsafe fta', which reports the bounds")
         document = {k: v for k, v in result_document(result).items() if k != "time_s"}
         p = {n: event_probability(d["model"], mission_time_h)
              for n, d in tree.nodes(data=True) if d.get("kind") == "basic"}

@@ -3,8 +3,10 @@ bad input gives one clear error naming the file, the field and the fix (exit 2, 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -170,3 +172,20 @@ def test_cli_hazards_json_and_exit_code(tmp_path: Path, monkeypatch: pytest.Monk
     assert "HZ-OD" in result.output and "FLAGGED" in result.output
     assert {t["name"] for t in doc["fault_trees"]} == {
         "overdose", "withdrawal", "catheter_fault_undetected", "battery_end_unannounced"}
+
+
+def test_a_fault_tree_the_bdd_cannot_quantify_exactly_is_refused_not_bounded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report quotes exact probabilities; a tree analysed only by the truncated fallback
+    (bounds) is a clear error, not a lower bound shown as the probability."""
+    from pumpsafe.reports import fault_trees
+
+    real = fault_trees.analyze
+
+    def truncated(tree: Any, options: Any, source: str = "<tree>") -> Any:
+        return real(tree, dataclasses.replace(options, force_truncated=True), source)
+
+    monkeypatch.setattr(fault_trees, "analyze", truncated)
+    path = builtin_register_path().parent / "trees" / "overdose.xml"
+    with pytest.raises(InputError, match="too large for an exact probability"):
+        fault_trees.analyze_file(fault_trees.TreeFile(path, "overdose.xml"))
