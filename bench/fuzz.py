@@ -42,7 +42,13 @@ from pumpsafe.model.trace import trace_from_json
 from pumpsafe.proofs.requirements import catalogue
 
 from pumpsafe.fuzzing.campaign import CampaignConfig, Progress, run_campaign
-from pumpsafe.fuzzing.machine import MachineSpec, build_machine, find_violation, machine_specs
+from pumpsafe.fuzzing.machine import (
+    MachineSpec,
+    Observer,
+    build_machine,
+    find_violation,
+    machine_specs,
+)
 from pumpsafe.fuzzing.permsets import checkable
 from pumpsafe.fuzzing.profiles import SUPPRESSED
 from pumpsafe.fuzzing.replaying import check_violation
@@ -81,12 +87,27 @@ class Throughput:
 
     steps: int = 0  # of the generated machine
     calls: int = 0  # its rule calls: steps + skipped
+    hypothesis_calls: int = 0  # the rules Hypothesis called (a call may take several steps)
     bare_steps: int = 0
     wall: list[float] = field(default_factory=lambda: [0.0, 0.0])  # generated, bare
     cpu: list[float] = field(default_factory=lambda: [0.0, 0.0])
 
     def rates(self, clock: list[float]) -> tuple[float, float]:
         return self.steps / clock[0], self.bare_steps / clock[1]
+
+    def call_rates(self, clock: list[float]) -> tuple[float, float]:
+        """Hypothesis rule calls per second of both machines."""
+        return self.hypothesis_calls / clock[0], self.bare_steps / clock[1]
+
+
+class _CallCounter(Observer):
+    """Counts the rule calls Hypothesis makes on a generated machine."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def step(self) -> None:
+        self.calls += 1
 
 
 def _timed(out: Throughput, which: int, run: Callable[[], None]) -> None:
@@ -109,9 +130,10 @@ def throughput(device_path: str | None, examples: int) -> Throughput:
     specs = machine_specs(device, checkable(catalogue(device)))
     bare = bare_machine(hypothesis_rule_count(build_machine(specs[0])), counter)
     out = Throughput()
+    called = _CallCounter()
 
     def generated(spec: MachineSpec) -> None:
-        error = find_violation(build_machine(spec, stats), _settings(examples))
+        error = find_violation(build_machine(spec, stats, called), _settings(examples))
         if error is not None:
             raise SystemExit(f"{error}: bench on a device that fails")
 
@@ -120,6 +142,7 @@ def throughput(device_path: str | None, examples: int) -> Throughput:
         _timed(out, 1, lambda: run_state_machine_as_test(bare, settings=_settings(examples)))
     out.steps, out.bare_steps = stats.steps, counter[0]
     out.calls = stats.steps + sum(stats.skipped.values())
+    out.hypothesis_calls = called.calls
     return out
 
 
@@ -189,7 +212,7 @@ def main(examples: int, device_paths: tuple[str, ...], repeat: int, ttf: bool, r
     device = load_device(device_path)
     specs = machine_specs(device, checkable(catalogue(device)))
     rules = hypothesis_rule_count(build_machine(specs[0]))
-    ratios, cpu_ratios, gens, bares = [], [], [], []
+    ratios, cpu_ratios, gens, bares, call_ratios = [], [], [], [], []
     for _ in range(repeat):
         t = throughput(device_path, examples)
         gen, bare = t.rates(t.wall)
@@ -198,17 +221,24 @@ def main(examples: int, device_paths: tuple[str, ...], repeat: int, ttf: bool, r
         bares.append(bare)
         ratios.append(gen / bare)
         cpu_ratios.append(cpu_gen / cpu_bare)
+        gen_calls, bare_calls = t.call_rates(t.wall)
+        call_ratios.append(gen_calls / bare_calls)
         click.echo(f"generated machine: {gen:8.0f} steps/s ({t.steps} steps, {t.calls - t.steps} "
                    f"of {t.calls} rule calls skipped as not enabled)")
         click.echo(f"bare machine:      {bare:8.0f} steps/s ({rules} rules doing nothing)")
         click.echo(f"ratio generated/bare: {gen / bare:.2f} (target >= 0.5); in process CPU "
                    f"time {cpu_gen:.0f} / {cpu_bare:.0f} steps/s = {cpu_gen / cpu_bare:.2f}")
+        click.echo(f"per Hypothesis rule call: generated {gen_calls:.0f} calls/s "
+                   f"({t.steps / max(t.hypothesis_calls, 1):.2f} model steps per call: time "
+                   f"after a move, repeated moves), bare {bare_calls:.0f}, ratio "
+                   f"{gen_calls / bare_calls:.2f}")
     if repeat > 1:
         click.echo(f"median over {repeat}: generated {statistics.median(gens):.0f} steps/s "
                    f"(worst {min(gens):.0f}), bare {statistics.median(bares):.0f}, ratio "
                    f"generated/bare {statistics.median(ratios):.2f} (worst {min(ratios):.2f}); "
                    f"in CPU time {statistics.median(cpu_ratios):.2f} "
-                   f"(worst {min(cpu_ratios):.2f})")
+                   f"(worst {min(cpu_ratios):.2f}); per rule call "
+                   f"{statistics.median(call_ratios):.2f} (worst {min(call_ratios):.2f})")
 
 if __name__ == "__main__":
     main()
