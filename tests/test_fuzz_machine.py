@@ -16,6 +16,7 @@ from pumpsafe.model.rules import build_model
 from pumpsafe.model.state import FIELD_NAMES
 from pumpsafe.model.trace import trace_from_json, trace_to_json
 from pumpsafe.proofs.requirements import catalogue
+from pumpsafe.proofs.verify import Options, verify
 
 from pumpsafe.fuzzing import machine as machine_module
 from pumpsafe.fuzzing.campaign import CampaignConfig
@@ -89,6 +90,9 @@ def test_unsafe_device_fails_its_requirement(name: str) -> None:
         trace = trace_from_json(json.loads(trace_to_json(error.trace)), name)
         assert trace.violation == {"requirement": error.requirement, "step": error.step}
         assert check_violation(trace) is None
+        # the proofs agree: what the fuzzer found failing on this device, verify refutes
+        report = verify(device, Options(timeout_s=60, only=(error.requirement,), sanity=False))
+        assert [v.verdict for v in report.verdicts] == ["violated"], error.requirement
 
 
 def test_each_requirement_is_checked_under_its_own_permissions() -> None:
