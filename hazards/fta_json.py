@@ -119,9 +119,14 @@ def summary(result: FtaResult) -> str:
         lines.append(f"positive-literal MCS {result.positive_cut_sets.count}")
     if result.prime_implicants_note:
         lines.append(f"note: {result.prime_implicants_note}")
-    if result.truncation is not None and result.truncation.dropped is not None:
-        t = result.truncation
+    t = result.truncation
+    if t is not None and t.dropped is not None:
         lines.append(f"truncation dropped {t.dropped} sets, error bound {t.error_bound:.3g}")
+    elif t is not None:  # the truncated fallback: sets dropped at every gate, not counted
+        only = "" if t.cutoff is None else f" with P >= {t.cutoff:.3g}"
+        only += "" if t.max_order is None else f" of order <= {t.max_order}"
+        lines.append(f"truncation: only the minimal cut sets{only} were computed; error bound "
+                     f"{t.error_bound:.3g} (upper - lower)")
     timing = ", ".join(f"{k} {v:.3f}" for k, v in result.time_s.items())
     lines.append(f"time (s)            {timing}")
     return "\n".join(lines) + "\n"

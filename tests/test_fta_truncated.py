@@ -132,6 +132,7 @@ def test_labelled_as_bounds_in_json_and_summary() -> None:
     assert math.isclose(truncation["error_bound"], bounds["upper"] - bounds["lower"])
     text = summary(result)
     assert "bounds" in text and "exact" not in text
+    assert "only the minimal cut sets with P >= 0.001 were computed" in text
 
 
 def test_exact_path_unchanged() -> None:
