@@ -260,10 +260,7 @@ def _build(formula: Formula, variables: list[str], budget: int | None) -> TopBdd
     whether an order is abandoned is deterministic. (Sifting the live BDDs at the cap and going
     on, a budget-triggered dynamic reordering, did not finish nus9601 in 5 minutes either.)
     """
-    manager = cudd.BDD()
-    manager.configure(reordering=False)
-    manager.declare(*variables)
-    _cap(manager, budget)
+    manager = _manager(variables, budget)
     done: dict[int, Any] = {0: manager.true}
     for i, name in enumerate(formula.events):
         done[i + 1] = manager.var(name)
@@ -291,10 +288,7 @@ def family_bdd(zdd: Zdd, root: int, variables: Sequence[str], budget: int) -> To
     ZDD's variable order (``variables[v]`` is ZDD variable ``v``). A node ``(v, lo, hi)`` is
     ``lo ∨ (v ∧ hi)``, i.e. ``ite(v, lo ∨ hi, lo)``. Raises :class:`BddTooLarge` past ``budget``
     live nodes (a CUDD memory cap, as in :func:`_build`)."""
-    manager = cudd.BDD()
-    manager.configure(reordering=False)
-    manager.declare(*variables)
-    _cap(manager, budget)
+    manager = _manager(variables, budget)
     done: dict[int, Any] = {EMPTY: manager.false, BASE: manager.true}
     try:
         for n in zdd.reachable(root):  # children first
@@ -305,6 +299,16 @@ def family_bdd(zdd: Zdd, root: int, variables: Sequence[str], budget: int) -> To
         raise BddTooLarge(f"the BDD of the kept cut sets exceeds {budget:,} nodes") from error
     manager.configure(max_memory=_UNLIMITED)
     return TopBdd(manager, done[root], list(variables))
+
+
+def _manager(variables: Sequence[str], budget: int | None) -> Any:
+    """A CUDD manager with ``variables`` declared in that order, no dynamic reordering, and its
+    memory capped for ``budget`` more nodes (:func:`_cap`)."""
+    manager = cudd.BDD()
+    manager.configure(reordering=False)
+    manager.declare(*variables)
+    _cap(manager, budget)
+    return manager
 
 
 def _cap(manager: Any, budget: int | None) -> None:

@@ -50,7 +50,7 @@ from pumpsafe.hazards.cutsets import truncate_order, truncate_probability, weigh
 from pumpsafe.hazards.gate_bounds import contexts, gate_bounds
 from pumpsafe.hazards.ordering import depth_first_order
 from pumpsafe.hazards.preprocess import FALSE, Formula, is_negation_free
-from pumpsafe.hazards.zdd import BASE, EMPTY, Zdd
+from pumpsafe.hazards.zdd import BASE, EMPTY, Step, Zdd, combine2, solve
 
 NO_ORDER_LIMIT = 1 << 30
 
@@ -150,7 +150,7 @@ class _Families:
         self.total = [0.0, 1.0]  # Σ P(set)
         self.fewest = [NO_ORDER_LIMIT, 0]  # smallest order
         self.support = [0, 0]  # variables as a bit mask
-        self._minimal: dict[int, int] = {EMPTY: EMPTY, BASE: BASE}
+        self._minimal: dict[tuple[int, int], int] = {(EMPTY, 0): EMPTY, (BASE, 0): BASE}
         self.dropped = 0.0  # mass of the sets dropped since last reset (by the caller)
         self._product: dict[tuple[int, int, float, int], tuple[int, float]] = {}
 
@@ -242,23 +242,15 @@ class _Families:
         return family
 
     def minimal(self, family: int) -> int:
-        """The minimal sets of ``family`` (iterative, memoised by node)."""
-        z, memo = self.zdd, self._minimal
-        stack = [family]
-        while stack:
-            n = stack[-1]
-            if n in memo:
-                stack.pop()
-                continue
-            lo, hi = z.lo[n], z.hi[n]
-            missing = [c for c in (hi, lo) if c not in memo]
-            if missing:
-                stack.extend(missing)
-                continue
-            low = memo[lo]
-            memo[n] = z.node(z.var[n], low, z.without(memo[hi], low))
-            stack.pop()
-        return memo[family]
+        """The minimal sets of ``family`` (Rauzy's 'without'; memoised by node across calls)."""
+        z = self.zdd
+
+        def step(key: tuple[int, int], memo: dict[tuple[int, int], int]) -> Step:
+            n = key[0]
+            return combine2(memo, (z.lo[n], 0), (z.hi[n], 0),
+                            lambda low, high: z.node(z.var[n], low, z.without(high, low)))
+
+        return solve((family, 0), self._minimal, step)
 
     def product(self, a: int, b: int, threshold: float, max_order: int) -> tuple[int, float]:
         """(the sets ``s ∪ t`` (``s`` in ``a``, ``t`` in ``b``) with ``P >= threshold`` and at most

@@ -206,7 +206,7 @@ class _Run:
         self.checks = tuple((c.req.id, ctx.predicate(c.req)) for c in self.monitor.checks
                             if Monitor.applies(c.req, self.state))
         self.steps: list[Step] = []
-        self.pins: dict[int, int] = {}  # finite-domain parameter (span label) -> its pin
+        self.pins: dict[int, int] = {}  # parameter (span label) -> its pin
         self.then_time: bool | None = None  # see _then_time
         self.repeats: int | None = None  # see _repeats
         self.margins = MarginTracker(ctx.margins)
@@ -317,7 +317,7 @@ class _Run:
         return args
 
     def _pin(self, label: int, data: ConjectureData) -> int:
-        """The pin of a finite-domain parameter in this test case, drawn at its first draw."""
+        """The pin of a parameter (by span label) in this test case, drawn at its first draw."""
         pin = self.pins.get(label)
         if pin is None:
             pin = self.pins[label] = draw_pin(data)

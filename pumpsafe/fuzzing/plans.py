@@ -39,9 +39,9 @@ _MISS = object()
 Allowed = tuple[Value, ...] | tuple[int, int] | None
 SMALL_WINDOWS = (15, 255)  # widths of the low-end windows ints are also drawn from
 LAST_CHOICE_EXTRA = 2  # indices beyond a choice's values that mean its last value
-# Swarm testing over values: a test case pins each finite-domain parameter, at its first draw,
-# to its first or last allowed value (or leaves it free): pin index 0..PIN_FREE-1 free, then
-# first, then last (see :func:`draw_pin`)
+# Swarm testing over values: a test case pins each parameter (a choice, a bool or an int), at its
+# first draw, to its first or last allowed value (or leaves it free): pin index 0..PIN_FREE-1
+# free, then first, then last (see :func:`draw_pin`)
 PIN_FREE = 2
 PIN_FIRST, PIN_LAST = PIN_FREE, PIN_FREE + 1
 
@@ -329,12 +329,13 @@ def draw_int(data: ConjectureData, lo: int, hi: int, label: int,
 
 
 def draw_pin(data: ConjectureData) -> int:
-    """How one test case draws one finite-domain parameter (swarm testing over values, drawn
-    once per test case and parameter): free (:func:`draw_choice`), or always the first or
-    always the last allowed value. A free draw of an option a test case must avoid on every
-    step (a bool that, once true, excuses the rest of the day) or must take on every step (the
-    longest time step, several times in a row to reach an event hours away) rarely gets all of
-    them right; a pinned one always does. Shrinks to free."""
+    """How one test case draws one parameter (swarm testing over values, drawn once per test
+    case and parameter): free (:func:`draw_choice`, :func:`draw_int`), or always the first or
+    always the last allowed value (of an int, the ends of the interval its checks allow). A
+    free draw of an option a test case must avoid on every step (a bool that, once true,
+    excuses the rest of the day) or must take on every step (the longest time step, several
+    times in a row to reach an event hours away) rarely gets all of them right; a pinned one
+    always does. Shrinks to free."""
     return int(data.draw_integer(0, PIN_LAST))
 
 
