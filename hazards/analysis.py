@@ -39,7 +39,12 @@ from pumpsafe.hazards.gate_bounds import gate_bounds
 from pumpsafe.hazards.importance import Importance, importance_by_event
 from pumpsafe.hazards.minsol import BudgetExceeded, minimal_solutions, prime_implicants
 from pumpsafe.hazards.ordering import tree_largest_first_order
-from pumpsafe.hazards.preprocess import Formula, is_negation_free, preprocess
+from pumpsafe.hazards.preprocess import (
+    Formula,
+    factor_common_arguments,
+    is_negation_free,
+    preprocess,
+)
 from pumpsafe.hazards.tree import (
     DEFAULT_MISSION_TIME_H,
     FaultTree,
@@ -199,11 +204,14 @@ def analyze(tree: FaultTree, options: FtaOptions, source: str = "<tree>") -> Fta
     """Analyse the validated ``tree`` as ``options`` ask (see :class:`FtaResult`)."""
     clock = _Clock()
     top = choose_top(tree, options.top, source)
-    formula = preprocess(tree, top)
+    written = preprocess(tree, top)
+    formula = factor_common_arguments(written)
     try:
         if options.force_truncated:
             raise BddTooLarge("truncated fallback forced")
-        built = build_formula_bdd(formula, first=lambda: tree_largest_first_order(tree, top))
+        built = build_formula_bdd(
+            formula, first=lambda: tree_largest_first_order(tree, top), written=written
+        )
     except BddTooLarge as too_large:
         if not is_negation_free(formula):
             raise InputError(

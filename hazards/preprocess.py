@@ -21,6 +21,18 @@ fault trees within Aralia", RESS 58, 1997; SCRAM's preprocessor does the same):
    negated AND under an OR) is merged into its parent. Repeated until nothing changes, since
    merging can make other gates unshared.
 
+:func:`factor_common_arguments` then applies, to the coalesced formula, two more identities
+(SCRAM's preprocessor has the same pair, "distributivity"):
+
+7. **Absorption.** ``a ∨ (a ∧ x) = a`` and ``a ∧ (a ∨ x) = a``: an AND argument of an OR that
+   has another argument of the OR among its own arguments is dropped (dually for AND).
+8. **Distributivity.** ``(c ∧ x) ∨ (c ∧ y) ∨ z = (c ∧ (x ∨ y)) ∨ z`` (dually for AND over
+   ORs, and through De Morgan for negated arguments): the literal shared by most of the AND
+   arguments of an OR is factored out, the most shared first, again inside the new gate.
+   The AND gates stay as they were for their other parents. Generated trees repeat a common
+   condition under every alternative (das9701: one three-event condition under hundreds of
+   AND gates), and factoring it out makes the BDD operations on the way smaller.
+
 Every rewriting is an identity of Boolean functions, so the BDD of :attr:`Formula.root` is the
 BDD of the tree's top event (tests/test_fta_preprocess.py checks it against the unprocessed
 tree). Every pass is a loop over nodes children-first (no recursion).
@@ -271,10 +283,86 @@ def _coalesce_once(formula: Formula) -> Formula:
 
 def preprocess(tree: FaultTree, top: str, max_passes: int = 8) -> Formula:
     """The formula of gate ``top`` of a validated ``tree`` after steps 1-6 (module docstring)."""
-    formula = _from_tree(tree, top)
+    return _coalesced(_from_tree(tree, top), max_passes)
+
+
+def _coalesced(formula: Formula, max_passes: int = 8) -> Formula:
     for _ in range(max_passes):
         merged = _coalesce_once(formula)
         if len(merged.gates) == len(formula.gates):
             return merged
         formula = merged
     return formula
+
+
+def factor_common_arguments(formula: Formula, max_passes: int = 4) -> Formula:
+    """``formula`` after absorption and distributivity (steps 7 and 8 of the module
+    docstring), each pass followed by coalescing, until a pass changes nothing."""
+    for _ in range(max_passes):
+        factored = _coalesced(_factor_once(formula))
+        if factored == formula:
+            break
+        formula = factored
+    return formula
+
+
+MAX_FACTOR_DEPTH = 64
+"""Distributivity nests a new gate inside a new gate at most this deep (it recurses)."""
+
+
+def _factor_once(formula: Formula) -> Formula:
+    """Steps 7 and 8 on every AND and OR gate, children first."""
+    builder = _Builder(formula.events)
+    literal: dict[int, int] = {}
+
+    def new(lit: int) -> int:
+        return literal[lit >> 1] ^ (lit & 1) if lit >> 1 in literal else lit
+
+    for node, gate in formula.gates.items():
+        args = [new(a) for a in gate.args]
+        if gate.op in _DUAL:
+            literal[node] = _factored(builder, gate.op, args, 0)
+        else:
+            literal[node] = builder.make(gate.op, args, gate.k)
+    return _collect(builder, new(formula.root))
+
+
+def _dual_arguments(builder: _Builder, lit: int, op: str) -> list[int] | None:
+    """The arguments of literal ``lit`` read as a gate of the dual of ``op`` (an AND under an
+    OR; a negated OR under an OR reads as the AND of the negated arguments), else None."""
+    gate = builder.gates.get(lit >> 1)
+    if gate is None:
+        return None
+    if not lit & 1 and gate.op == _DUAL[op]:
+        return list(gate.args)
+    if lit & 1 and gate.op == op:
+        return [b ^ 1 for b in gate.args]
+    return None
+
+
+def _factored(builder: _Builder, op: str, args: list[int], depth: int) -> int:
+    """The literal of ``op(args)`` with absorbed arguments dropped and the most shared
+    literal of its dual-type arguments factored out, repeatedly (steps 7 and 8)."""
+    dual = _DUAL[op]
+    while True:
+        views = {a: v for a in args if (v := _dual_arguments(builder, a, op)) is not None}
+        direct = set(args)
+        absorbed = {a for a, v in views.items() if direct.intersection(v)}
+        if absorbed:
+            args = [a for a in args if a not in absorbed]
+            continue
+        if depth >= MAX_FACTOR_DEPTH:
+            break
+        shared: dict[int, int] = {}
+        for v in views.values():
+            for b in set(v):
+                shared[b] = shared.get(b, 0) + 1
+        most = max(((n, -b) for b, n in shared.items() if n >= 2), default=None)
+        if most is None:
+            break
+        common = -most[1]
+        group = [a for a, v in views.items() if common in v]
+        rests = [builder.make(dual, [b for b in views[a] if b != common]) for a in group]
+        inner = _factored(builder, op, rests, depth + 1)
+        args = [a for a in args if a not in group] + [builder.make(dual, [common, inner])]
+    return builder.make(op, args)

@@ -42,15 +42,17 @@ def _value(formula: pp.Formula, values: dict[str, bool]) -> bool:
 
 
 def _same_function(tree: FaultTree, top: str) -> None:
-    formula = pp.preprocess(tree, top)
+    """The preprocessed formula, before and after factoring, has the tree's truth table."""
+    written = pp.preprocess(tree, top)
     events = oracle.events_below(tree, top)
-    assert set(formula.events) == set(events)
-    for bits in itertools.product((False, True), repeat=len(events)):
-        values = dict(zip(events, bits, strict=True))
-        assert _value(formula, values) == oracle.evaluate(tree, top, values), values
-    for node, gate in formula.gates.items():  # children first, no NULL gate left
-        assert all((a >> 1) < node for a in gate.args)
-        assert len(gate.args) >= 2
+    for formula in (written, pp.factor_common_arguments(written)):
+        assert set(formula.events) == set(events)
+        for bits in itertools.product((False, True), repeat=len(events)):
+            values = dict(zip(events, bits, strict=True))
+            assert _value(formula, values) == oracle.evaluate(tree, top, values), values
+        for node, gate in formula.gates.items():  # children first, no NULL gate left
+            assert all((a >> 1) < node for a in gate.args)
+            assert len(gate.args) >= 2
 
 
 @PROPERTY
@@ -111,6 +113,9 @@ def test_preprocessed_bdd_is_the_unprocessed_bdd(name: str, top: str) -> None:
     formula = pp.preprocess(tree, top)
     built = build_formula_bdd(formula, depth_first_order(formula))
     assert built.root == _reference_bdd(built.manager, tree, top)
+    factored = pp.factor_common_arguments(formula)
+    again = build_formula_bdd(factored, depth_first_order(formula))
+    assert again.root == _reference_bdd(again.manager, tree, top)
 
 
 def _small_tree() -> FaultTree:
@@ -191,3 +196,67 @@ def test_planted_wrong_vote_propagation_is_caught(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(pp._Builder, "_atleast", wrong)
     with pytest.raises(AssertionError):
         test_constants_propagate_and_null_gates_vanish()
+
+
+def _gates_as_text(formula: pp.Formula) -> list[str]:
+    def name(lit: int) -> str:
+        node = lit >> 1
+        text = formula.event_of(node) if not formula.is_gate(node) else f"g{node}"
+        return ("~" if lit & 1 else "") + text
+
+    return [
+        f"g{node}={gate.op}({','.join(sorted(name(a) for a in gate.args))})"
+        for node, gate in formula.gates.items()
+    ]
+
+
+def test_a_common_argument_is_factored_out() -> None:
+    """(a & b) | (a & c) | d = (a & (b | c)) | d, and the dual through De Morgan."""
+    tree = _small_tree()
+    add_gate(tree, "ab", "and", ["a", "b"])
+    add_gate(tree, "ac", "and", ["a", "c"])
+    add_gate(tree, "top", "or", ["ab", "ac", "d"])
+    factored = pp.factor_common_arguments(pp.preprocess(tree, "top"))
+    assert _gates_as_text(factored) == ["g5=or(b,c)", "g6=and(a,g5)", "g7=or(d,g6)"]
+    _same_function(tree, "top")
+    tree = _small_tree()
+    add_gate(tree, "ab", "nand", ["a", "b"])  # ~a | ~b
+    add_gate(tree, "ac", "or", ["c", "a"])
+    add_gate(tree, "top", "and", ["ab", "ac", "d"])  # ~a must not be factored with a
+    factored = pp.factor_common_arguments(pp.preprocess(tree, "top"))
+    assert len(factored.gates) == 3
+    _same_function(tree, "top")
+    tree = _small_tree()
+    add_gate(tree, "ab", "nand", ["a", "b"])  # ~a | ~b
+    add_gate(tree, "ac", "nand", ["c", "a"])  # ~a | ~c
+    add_gate(tree, "top", "and", ["ab", "ac", "d"])  # (~a | (~b & ~c)) & d
+    factored = pp.factor_common_arguments(pp.preprocess(tree, "top"))
+    assert _gates_as_text(factored) == ["g5=and(~b,~c)", "g6=or(g5,~a)", "g7=and(d,g6)"]
+    _same_function(tree, "top")
+
+
+def test_an_argument_absorbs_the_gates_that_need_it() -> None:
+    """a | (a & b) = a, a & (a | b) = a, through a shared gate that stays for its other user."""
+    tree = _small_tree()
+    add_gate(tree, "ab", "and", ["a", "b"])
+    add_gate(tree, "left", "or", ["a", "ab", "c"])  # a | c
+    add_gate(tree, "top", "and", ["left", "ab", "d"])  # (a | c) & a & b & d = a & b & d
+    factored = pp.factor_common_arguments(pp.preprocess(tree, "top"))
+    assert _gates_as_text(factored) == ["g5=and(a,b,d)"]
+    _same_function(tree, "top")
+
+
+def test_planted_wrong_factoring_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading a negated OR as the AND of its arguments not negated must make the checks fail."""
+
+    def wrong(builder: pp._Builder, lit: int, op: str) -> list[int] | None:
+        gate = builder.gates.get(lit >> 1)
+        if gate is None or gate.op not in (pp._DUAL[op], op):
+            return None
+        return list(gate.args)
+
+    monkeypatch.setattr(pp, "_dual_arguments", wrong)
+    with pytest.raises(AssertionError):
+        test_preprocessed_formula_has_the_trees_truth_table()
+    with pytest.raises(AssertionError):
+        test_a_common_argument_is_factored_out()
