@@ -23,11 +23,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import dd.cudd as cudd
 from pumpsafe.hazards.ordering import (
     depth_first_order,
+    events_below,
     largest_first_order,
     reversed_depth_first_order,
     smallest_first_order,
@@ -178,17 +180,24 @@ def build_formula_bdd(
     1. ``first()`` (by default :func:`~pumpsafe.hazards.ordering.largest_first_order`) and
        :func:`~pumpsafe.hazards.ordering.depth_first_order` at :data:`NODE_BUDGET` / 5 (das9207:
        8 715 nodes depth-first against 834 997); the smaller kept.
-    2. When none fits, the first that fits in this sequence: depth-first at
-       :data:`NODE_BUDGET` / 2, ``first()`` at 1.5 times :data:`NODE_BUDGET` (edfpa14o,
-       edfpa14q; cea9601: 1.3 million nodes against 2.4 million depth-first), reversed
-       depth-first at 3 times it (das9701: 746 684 nodes, with 2.2 million live on the way;
-       largest-first gives 2.8 million and depth-first had not finished after 40 s), and
-       depth-first at 1.5 times it. On a formula without negations (a coherent tree) only the
-       first two are tried: no coherent Aralia tree needs the others, and there the truncated
-       bottom-up cut sets (:mod:`~pumpsafe.hazards.truncated`) take over.
-    3. When nothing fits, :class:`BddTooLarge` is raised (nus9601, which no order here finishes:
-       24 to 34 million live nodes before half of its gates are built). The decision depends
-       only on the node budgets, never on time.
+    2. When none fits, progressive sifting (:func:`_progressive`) from ``first()`` and then
+       from the reversed depth-first order of ``formula``, each within
+       :data:`PROGRESSIVE_BUDGET` live nodes and :data:`PROGRESSIVE_SIFT_CAP`; the first that
+       finishes is kept (cea9601: 83 350 nodes from largest-first in 2.6 s, where building
+       1.3 million nodes and sifting them took 10 s; das9701: 21 680 nodes from reversed
+       depth-first in 4.3 s, where the static orders below took 22 s to 256 537 nodes;
+       edfpa14o, edfpa14q, edf9204 and edfpa14b, 1.5 to 2 s instead of 2.8 to 4.3).
+    3. On a formula with negations (a non-coherent tree) only, when neither finishes, the
+       first that fits in this sequence of static orders: depth-first at :data:`NODE_BUDGET`
+       / 2, ``first()`` at 1.5 times it, reversed depth-first at 3 times it (das9701 before
+       round 2: 746 684 nodes, with 2.2 million live on the way), and depth-first at 1.5
+       times it. A coherent tree goes to the truncated bottom-up cut sets
+       (:mod:`~pumpsafe.hazards.truncated`) instead, which bound the probability; every
+       coherent Aralia tree that the first two static attempts reached (edfpa14o, edfpa14q,
+       cea9601, edf9204) round 2 reaches, faster.
+    4. When nothing fits, :class:`BddTooLarge` is raised (nus9601, which no order here
+       finishes: 24 to 34 million live nodes before half of its gates are built). The
+       decision depends only on the node budgets, never on time.
 
     A BDD larger than :data:`SIFT_ABOVE` is then improved by CUDD's group sifting limited to
     :data:`SIFT_SWAPS` swaps and a growth of :data:`SIFT_GROWTH` per variable move
@@ -216,6 +225,12 @@ def build_formula_bdd(
         best = _smaller(walked, make, NODE_BUDGET // 5, best)
         if best is not None and len(best.root) <= SMALL_ENOUGH:
             return _sifted(best)
+    if best is None:
+        for make in (largest, lambda: reversed_depth_first_order(formula)):
+            try:
+                return _sifted(_progressive(formula, make()))
+            except _OverBudget:
+                continue
     large = 3 * NODE_BUDGET // 2
     rounds: tuple[tuple[Order, int], ...] = (
         (deep, NODE_BUDGET // 2),
@@ -224,7 +239,7 @@ def build_formula_bdd(
         (deep, large),
     )
     if is_negation_free(formula):
-        rounds = rounds[:2]
+        rounds = ()
     for make, budget in rounds:
         if best is not None:
             break
@@ -236,6 +251,107 @@ def build_formula_bdd(
         budgets = ", ".join(f"{b:,}" for _, b in rounds)
         raise BddTooLarge(f"every variable order exceeded its node budget (last: {budgets})")
     return _sifted(best)
+
+
+PROGRESSIVE_BUDGET = 3 * NODE_BUDGET // 10
+"""Live-node budget of each build in a progressive-sifting attempt (:func:`_progressive`)."""
+
+PROGRESSIVE_SIFT_ABOVE = 2_000
+"""A gate of the chain is sifted when its BDD has more nodes than this and than twice the
+BDD the last sifting left (:func:`_progressive`)."""
+
+PROGRESSIVE_SIFT_CAP = 4 * NODE_BUDGET // 10
+"""A gate of the chain whose BDD has more nodes than this ends the progressive attempt:
+sifting it would cost seconds (cea9601's largest is 306 794 nodes, das9701's 187 098)."""
+
+
+class _Resift(Exception):
+    """A gate of the chain grew too large: the build restarts in ``order``."""
+
+    def __init__(self, order: list[str]) -> None:
+        super().__init__()
+        self.order = order
+
+
+def _progressive(formula: Formula, order: list[str]) -> TopBdd:
+    """The BDD of ``formula`` by progressive sifting from ``order``; :class:`_OverBudget` when
+    a build passes :data:`PROGRESSIVE_BUDGET` or a gate to sift passes
+    :data:`PROGRESSIVE_SIFT_CAP`.
+
+    The chain is the path from the root down through each gate's argument gate with the most
+    events below it. Gates are built chain first (each chain gate's arguments before the rest
+    of the formula). When a chain gate's BDD grows past :data:`PROGRESSIVE_SIFT_ABOVE` and twice
+    the last sifted size, a copy of it alone is sifted in a fresh manager, its events take that
+    order among the levels they held (every other event keeps its level), and the build
+    restarts in the new order. Each chain gate is sifted at most once, so the restarts are at
+    most as many as the chain's gates. Sifting a whole large BDD improves the order for every
+    gate at once and costs seconds (cea9601: 8.5 s from 1.3 million nodes); sifting while the
+    whole formula is being built optimises functions that are dropped later; sifting one gate
+    below the top, alone, then the next gate in its order, keeps each BDD sifted small.
+    """
+    chain = _largest_child_chain(formula)
+    gates = _chain_first(formula, chain)
+    inner = set(chain[1:])
+    last = 0
+
+    def after(node: int, bdd: Any) -> None:
+        nonlocal last
+        if node not in inner:
+            return
+        inner.discard(node)
+        size = len(bdd)
+        if size <= max(PROGRESSIVE_SIFT_ABOVE, 2 * last):
+            return
+        if size > PROGRESSIVE_SIFT_CAP:
+            raise _OverBudget(PROGRESSIVE_SIFT_CAP)
+        manager = _manager(order, None)
+        alone = TopBdd(manager, cudd.copy_bdd(bdd, manager), list(order))
+        support = alone.manager.support(alone.root)
+        _sift(alone)
+        last = len(alone.root)
+        sifted = iter([v for v in alone.variables if v in support])
+        raise _Resift([next(sifted) if v in support else v for v in order])
+
+    while True:
+        try:
+            return _build(formula, order, PROGRESSIVE_BUDGET, gates, after)
+        except _Resift as resift:
+            order = resift.order
+
+
+def _largest_child_chain(formula: Formula) -> list[int]:
+    """Root first, then at each gate its argument gate with the most events below it."""
+    below = events_below(formula)
+    chain = [formula.root >> 1]
+    while formula.is_gate(chain[-1]):
+        kids = [a >> 1 for a in formula.gates[chain[-1]].args if formula.is_gate(a >> 1)]
+        if not kids:
+            break
+        chain.append(max(kids, key=below.__getitem__))
+    return chain
+
+
+def _chain_first(formula: Formula, chain: list[int]) -> list[int]:
+    """The gates below the root children first, each chain gate's chain argument first."""
+    nxt = dict(pairwise(chain))
+    order: list[int] = []
+    done: set[int] = set()
+    stack: list[tuple[int, bool]] = [(formula.root >> 1, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node in done or not formula.is_gate(node):
+            continue
+        if expanded:
+            done.add(node)
+            order.append(node)
+            continue
+        stack.append((node, True))
+        kids = [a >> 1 for a in formula.gates[node].args]
+        if node in nxt:
+            kids.remove(nxt[node])
+            kids.insert(0, nxt[node])
+        stack.extend((k, False) for k in reversed(kids))
+    return order
 
 
 def _smaller(formula: Formula, make: Callable[[], list[str]], budget: int,
@@ -269,8 +385,16 @@ def _sift(built: TopBdd) -> None:
     built.variables.sort(key=manager.level_of_var)
 
 
-def _build(formula: Formula, variables: list[str], budget: int | None) -> TopBdd:
+def _build(
+    formula: Formula,
+    variables: list[str],
+    budget: int | None,
+    gates: Sequence[int] | None = None,
+    after: Callable[[int, Any], None] | None = None,
+) -> TopBdd:
     """Gate BDDs children-first without recursion, each released after its last use.
+    ``gates`` is the order to build them in (by default ``formula.gates``' own), and
+    ``after(node, bdd)`` is called on each gate's BDD (it may raise to stop the build).
 
     With a ``budget`` (live nodes), CUDD's memory is capped at what the manager holds plus
     :data:`BYTES_PER_NODE` per node of the budget: CUDD then abandons the operation that would
@@ -284,7 +408,8 @@ def _build(formula: Formula, variables: list[str], budget: int | None) -> TopBdd
     for i, name in enumerate(formula.events):
         done[i + 1] = manager.var(name)
     waiting = parent_counts(formula)
-    for node, gate in formula.gates.items():  # children first
+    for node in formula.gates if gates is None else gates:  # children first
+        gate = formula.gates[node]
         args = [~done[a >> 1] if a & 1 else done[a >> 1] for a in gate.args]
         try:
             done[node] = _combine(manager, gate, args)
@@ -292,6 +417,8 @@ def _build(formula: Formula, variables: list[str], budget: int | None) -> TopBdd
             if budget is None:
                 raise
             raise _OverBudget(budget) from error
+        if after is not None:
+            after(node, done[node])
         for a in gate.args:
             if a >> 1 in waiting:
                 waiting[a >> 1] -= 1

@@ -123,3 +123,112 @@ def test_the_second_sifting_round_is_cheaper_only_on_a_large_bdd(
     large_growths, large_probability = _sift_growths(monkeypatch, "das9601.xml")
     assert large_growths == [bdd.SIFT_GROWTH[0], bdd.LARGE_SIFT_GROWTH]
     assert large_probability == pytest.approx(probability, rel=1e-12)
+
+
+def _nested_pairs_formula() -> Formula:
+    """The same function as :func:`_pairs_formula`, written as a left-deep chain of ORs:
+    g_1 = (x0 AND y0) OR (x1 AND y1), g_k = g_{k-1} OR (x_k AND y_k). The chain of the largest
+    arguments runs down through every g_k."""
+    events = tuple(f"x{i}" for i in range(PAIRS)) + tuple(f"y{i}" for i in range(PAIRS))
+    gates: dict[int, Gate] = {}
+    node = len(events) + 1
+    previous = 0
+    for i in range(PAIRS):
+        gates[node] = Gate("and", (2 * (i + 1), 2 * (PAIRS + i + 1)))
+        term = 2 * node
+        node += 1
+        if previous:
+            gates[node] = Gate("or", (previous, term))
+            previous = 2 * node
+            node += 1
+        else:
+            previous = term
+    return Formula(events, gates, previous)
+
+
+def _is_pairs_function(built: bdd.TopBdd) -> bool:
+    manager = built.manager
+    expected = manager.false
+    for i in range(PAIRS):
+        expected = manager.apply(
+            "or", expected, manager.apply("and", manager.var(f"x{i}"), manager.var(f"y{i}"))
+        )
+    return bool(built.root == expected)
+
+
+def test_progressive_sifting_repairs_a_blowing_up_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From the order that blows up, sifting each gate of the chain as it grows keeps every
+    build small, and the result is the function itself (the top gate is left to the final
+    sifting of :func:`~pumpsafe.hazards.bdd.build_formula_bdd`)."""
+    formula = _nested_pairs_formula()
+    with pytest.raises(bdd._OverBudget):
+        bdd._build(formula, BAD_ORDER, 20_000)
+    monkeypatch.setattr(bdd, "PROGRESSIVE_BUDGET", 20_000)
+    monkeypatch.setattr(bdd, "PROGRESSIVE_SIFT_ABOVE", 20)
+    restarts: list[list[str]] = []
+
+    class Recording(bdd._Resift):
+        def __init__(self, order: list[str]) -> None:
+            restarts.append(order)
+            super().__init__(order)
+
+    monkeypatch.setattr(bdd, "_Resift", Recording)
+    built = bdd._progressive(formula, BAD_ORDER)
+    assert restarts, "no gate of the chain was sifted"
+    assert sorted(built.variables) == sorted(BAD_ORDER)
+    assert len(built.root) < 200  # 87; the order it started from gives about 2^18 nodes
+    assert _is_pairs_function(built)
+
+
+def test_progressive_sifting_catches_a_lost_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A restart order that keeps only the sifted gate's events (a planted bug) must fail."""
+    monkeypatch.setattr(bdd, "PROGRESSIVE_BUDGET", 20_000)
+    monkeypatch.setattr(bdd, "PROGRESSIVE_SIFT_ABOVE", 20)
+
+    class Lossy(bdd._Resift):
+        def __init__(self, order: list[str]) -> None:
+            super().__init__(order[: len(order) // 2])
+
+    monkeypatch.setattr(bdd, "_Resift", Lossy)
+    with pytest.raises((AssertionError, KeyError, ValueError, RuntimeError)):
+        built = bdd._progressive(_nested_pairs_formula(), BAD_ORDER)
+        assert sorted(built.variables) == sorted(BAD_ORDER)
+        assert _is_pairs_function(built)
+
+
+@pytest.mark.parametrize("name", ["das9601.xml", "edf9205.xml", "baobab2.xml"])
+def test_progressive_sifting_gives_the_same_analysis(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """With every static attempt refused, the progressive attempts (sifting at every chain
+    gate past 50 nodes) give the probability and minimal cut sets of the default path."""
+    tree = read_mef([DATA / name])
+    default = analyze(tree, FtaOptions())
+    monkeypatch.setattr(bdd, "_smaller", lambda formula, make, budget, best: None)
+    monkeypatch.setattr(bdd, "PROGRESSIVE_SIFT_ABOVE", 50)
+    calls: list[int] = []
+    real = bdd._progressive
+
+    def counting(formula: Formula, order: list[str]) -> bdd.TopBdd:
+        calls.append(1)
+        return real(formula, order)
+
+    monkeypatch.setattr(bdd, "_progressive", counting)
+    progressive = analyze(tree, FtaOptions())
+    assert calls
+    assert progressive.probability == pytest.approx(default.probability, rel=1e-12)
+    assert progressive.positive_cut_sets.count == default.positive_cut_sets.count
+    assert progressive.cut_sets.order_distribution == default.cut_sets.order_distribution
+
+
+def test_progressive_sifting_gives_up_on_a_gate_past_the_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A chain gate larger than the sift cap ends the attempt (sifting it would cost seconds)."""
+    monkeypatch.setattr(bdd, "PROGRESSIVE_BUDGET", 20_000)
+    monkeypatch.setattr(bdd, "PROGRESSIVE_SIFT_ABOVE", 20)
+    monkeypatch.setattr(bdd, "PROGRESSIVE_SIFT_CAP", 30)
+    with pytest.raises(bdd._OverBudget):
+        bdd._progressive(_nested_pairs_formula(), BAD_ORDER)
+    monkeypatch.setattr(bdd, "PROGRESSIVE_SIFT_CAP", 100)
+    assert _is_pairs_function(bdd._progressive(_nested_pairs_formula(), BAD_ORDER))
