@@ -1,9 +1,11 @@
 """The BDD of a fault tree's top event, built with CUDD (``dd.cudd``) from the preprocessed
 formula (:mod:`pumpsafe.hazards.preprocess`: constants propagated, NULL gates removed, gates
-coalesced and hashed).
+coalesced and hashed, common arguments factored out).
 
-Variable order (see :func:`build_bdd`): two static depth-first orders are tried under a node
-budget and the smaller BDD is improved by CUDD's group sifting, limited in swaps. Sifting is why
+Variable order (see :func:`build_formula_bdd`): static depth-first orders are tried under node
+budgets and the smallest BDD is improved by CUDD's group sifting, limited in swaps; when none
+fits, progressive sifting (:func:`_progressive`) sifts the gates on the path to the top one at
+a time as they are built. Sifting is why
 the library is CUDD: on the Aralia trees it makes BDDs 4 to 20 times smaller than the
 depth-first order (edfpa14b 203 172 -> 36 210 nodes, edf9204 761 601 -> 28 383, edf9202
 413 296 -> 19 687), and the minimal-cut-set step, the slow one, costs in proportion to the BDD.
