@@ -43,6 +43,7 @@ from pumpsafe.hazards.preprocess import (
     factor_common_arguments,
     is_negation_free,
     parent_counts,
+    postorder_gates,
     preprocess,
 )
 from pumpsafe.hazards.tree import FaultTree
@@ -292,7 +293,7 @@ def _progressive(formula: Formula, order: list[str]) -> TopBdd:
     below the top, alone, then the next gate in its order, keeps each BDD sifted small.
     """
     chain = _largest_child_chain(formula)
-    gates = _chain_first(formula, chain)
+    gates = postorder_gates(formula.gates, formula.root, dict(pairwise(chain)))
     inner = set(chain[1:])
     last = 0
 
@@ -331,29 +332,6 @@ def _largest_child_chain(formula: Formula) -> list[int]:
             break
         chain.append(max(kids, key=below.__getitem__))
     return chain
-
-
-def _chain_first(formula: Formula, chain: list[int]) -> list[int]:
-    """The gates below the root children first, each chain gate's chain argument first."""
-    nxt = dict(pairwise(chain))
-    order: list[int] = []
-    done: set[int] = set()
-    stack: list[tuple[int, bool]] = [(formula.root >> 1, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if node in done or not formula.is_gate(node):
-            continue
-        if expanded:
-            done.add(node)
-            order.append(node)
-            continue
-        stack.append((node, True))
-        kids = [a >> 1 for a in formula.gates[node].args]
-        if node in nxt:
-            kids.remove(nxt[node])
-            kids.insert(0, nxt[node])
-        stack.extend((k, False) for k in reversed(kids))
-    return order
 
 
 def _smaller(formula: Formula, make: Callable[[], list[str]], budget: int,

@@ -224,8 +224,12 @@ def _collect(builder: _Builder, root: int) -> Formula:
     return Formula(builder.events, gates, renumber(root))
 
 
-def postorder_gates(gates: dict[int, Gate], root: int) -> list[int]:
-    """Gates reachable from literal ``root``, each after its argument gates (iterative)."""
+def postorder_gates(
+    gates: dict[int, Gate], root: int, first: dict[int, int] | None = None
+) -> list[int]:
+    """Gates reachable from literal ``root``, each after its argument gates (iterative);
+    ``first[g]`` is the argument node of gate ``g`` visited before its others."""
+    first = first or {}
     order: list[int] = []
     done: set[int] = set()
     stack: list[tuple[int, bool]] = [(root >> 1, False)]
@@ -238,7 +242,11 @@ def postorder_gates(gates: dict[int, Gate], root: int) -> list[int]:
             order.append(node)
             continue
         stack.append((node, True))
-        stack.extend((a >> 1, False) for a in reversed(gates[node].args))
+        kids = [a >> 1 for a in gates[node].args]
+        if node in first:
+            kids.remove(first[node])
+            kids.insert(0, first[node])
+        stack.extend((k, False) for k in reversed(kids))
     return order
 
 
