@@ -197,7 +197,7 @@ def build_formula_bdd(
        times it. A coherent tree goes to the truncated bottom-up cut sets
        (:mod:`~pumpsafe.hazards.truncated`) instead, which bound the probability; every
        coherent Aralia tree that the first two static attempts reached (edfpa14o, edfpa14q,
-       cea9601, edf9204) round 2 reaches, faster.
+       edf9204, edfpa14b) round 2 reaches, faster.
     4. When nothing fits, :class:`BddTooLarge` is raised (nus9601, which no order here
        finishes: 24 to 34 million live nodes before half of its gates are built). The
        decision depends only on the node budgets, never on time.
