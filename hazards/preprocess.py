@@ -35,7 +35,8 @@ fault trees within Aralia", RESS 58, 1997; SCRAM's preprocessor does the same):
 
 Every rewriting is an identity of Boolean functions, so the BDD of :attr:`Formula.root` is the
 BDD of the tree's top event (tests/test_fta_preprocess.py checks it against the unprocessed
-tree). Every pass is a loop over nodes children-first (no recursion).
+tree). Every pass is a loop over nodes children-first (no recursion), except that
+distributivity recurses into the gate it creates, at most :data:`MAX_FACTOR_DEPTH` deep.
 """
 
 from __future__ import annotations
