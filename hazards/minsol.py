@@ -122,16 +122,35 @@ def _falsified(
 def prime_implicants(manager: Any, root: Any, zdd: Zdd, budget: int = 2_000_000) -> int:
     """ZDD of the prime implicants of the ``dd.cudd`` function ``root`` (literal variables).
 
-    Raises :class:`BudgetExceeded` after ``budget`` sub-functions: the number of sub-functions
-    ``f0·f1`` can grow much faster than the BDD on large non-coherent trees.
+    Raises :class:`BudgetExceeded` when there are more than ``budget`` sub-functions: the
+    number of sub-functions ``f0·f1`` can grow much faster than the BDD on large non-coherent
+    trees. They are all found (by CUDD alone, :func:`_sub_functions`) before any ZDD work, so a
+    budget that runs out costs only the BDD operations (das9701: 0.3 s instead of 2 s spent on
+    ZDD differences that were then thrown away).
     """
     memo: dict[int, int] = {int(manager.true): BASE, int(manager.false): EMPTY}
+    for f, f0, f1, g in _sub_functions(manager, root, budget):
+        common = memo[int(g)]
+        positive = zdd.difference(memo[int(f1)], common)
+        negative = zdd.difference(memo[int(f0)], common)
+        literal = 2 * manager.level_of_var(f.var)
+        memo[int(f)] = zdd.node(literal, zdd.node(literal + 1, common, negative), positive)
+    return memo[int(root)]
+
+
+def _sub_functions(manager: Any, root: Any, budget: int) -> list[tuple[Any, Any, Any, Any]]:
+    """Every non-constant sub-function ``f`` of the prime-implicant recursion from ``root``, as
+    ``(f, f0, f1, f0·f1)``, each after the three it depends on; :class:`BudgetExceeded` when
+    there are more than ``budget``."""
+    constants = {int(manager.true), int(manager.false)}
     parts: dict[int, tuple[Any, Any, Any]] = {}
+    ordered: list[tuple[Any, Any, Any, Any]] = []
+    placed: set[int] = set()
     stack = [root]
     while stack:
         f = stack[-1]
         key = int(f)
-        if key in memo:
+        if key in placed or key in constants:
             stack.pop()
             continue
         if key not in parts:
@@ -140,14 +159,11 @@ def prime_implicants(manager: Any, root: Any, zdd: Zdd, budget: int = 2_000_000)
             f0, f1 = (~f.low, ~f.high) if f.negated else (f.low, f.high)
             parts[key] = (f0, f1, f0 & f1)
         f0, f1, g = parts[key]
-        missing = [h for h in (g, f1, f0) if int(h) not in memo]
+        missing = [h for h in (g, f1, f0) if int(h) not in placed and int(h) not in constants]
         if missing:
             stack.extend(missing)
             continue
-        common = memo[int(g)]
-        positive = zdd.difference(memo[int(f1)], common)
-        negative = zdd.difference(memo[int(f0)], common)
-        literal = 2 * manager.level_of_var(f.var)
-        memo[key] = zdd.node(literal, zdd.node(literal + 1, common, negative), positive)
+        ordered.append((f, f0, f1, g))
+        placed.add(key)
         stack.pop()
-    return memo[int(root)]
+    return ordered
