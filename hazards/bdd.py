@@ -2,10 +2,10 @@
 formula (:mod:`pumpsafe.hazards.preprocess`: constants propagated, NULL gates removed, gates
 coalesced and hashed, common arguments factored out).
 
-Variable order (see :func:`build_formula_bdd`): static depth-first orders are tried under node
-budgets and the smallest BDD is improved by CUDD's group sifting, limited in swaps; when none
-fits, progressive sifting (:func:`_progressive`) sifts the gates on the path to the top one at
-a time as they are built. Sifting is why
+Variable order (see :func:`build_formula_bdd`): two static depth-first orders are tried under a
+small node budget and the smaller BDD is improved by CUDD's group sifting, limited in swaps;
+when neither fits, progressive sifting (:func:`_progressive`) sifts the gates on the path to the
+top one at a time as they are built. Sifting is why
 the library is CUDD: on the Aralia trees it makes BDDs 4 to 20 times smaller than the
 depth-first order (edfpa14b 203 172 -> 36 210 nodes, edf9204 761 601 -> 28 383, edf9202
 413 296 -> 19 687), and the minimal-cut-set step, the slow one, costs in proportion to the BDD.
@@ -160,52 +160,54 @@ def build_formula_bdd(
     """Build the BDD of a preprocessed formula; the variables are all of ``formula.events``.
 
     ``order`` gives the variable order (top level first) and is used as given. By default,
-    static orders are tried under live-node budgets (a CUDD memory cap, see :func:`_build`),
-    each capped at 1.5 times the smallest BDD kept so far, in the rounds below.
+    the rounds below are tried under live-node budgets (a CUDD memory cap, see :func:`_build`).
 
     ``written`` is the same function before
     :func:`~pumpsafe.hazards.preprocess.factor_common_arguments` (by default ``formula``): the
-    depth-first orders walk it, and rounds 0 and 1 build it; rounds 2 and 3 build ``formula``.
-    Measured on the Aralia trees (whole analysis, s): the factored formula's own orders were
-    worse (the gates factoring adds change which argument a walk meets first: das9207 0.4 ->
-    3.2, edf9203 2.6 -> 3.6); in the small budgets of rounds 0 and 1 factoring costs, since
-    the OR of the remainders lacks the common literal's constraint until the last AND
-    (edfpa15o: reversed depth-first no longer fits 40 000 nodes, 0.7 -> 3.0); in the large
-    budgets it pays (nus9601: largest-first at 1.5 million abandoned after 1.7 s instead of 6.2;
-    das9701: reversed depth-first built in 10.6 s instead of 11.6).
+    depth-first orders of rounds 0 and 2 walk it and those rounds build it; progressive
+    sifting and round 3 build ``formula``. Measured on the Aralia trees (whole analysis, s):
+    the factored formula's own orders were worse (the gates factoring adds change which
+    argument a walk meets first: das9207 0.4 -> 3.2, edf9203 2.6 -> 3.6); in the small budget
+    of round 0 factoring costs, since the OR of the remainders lacks the common literal's
+    constraint until the last AND (edfpa15o: reversed depth-first no longer fits 40 000 nodes,
+    0.7 -> 3.0); in the large budgets it pays (nus9601: largest-first at 1.5 million abandoned
+    after 1.7 s instead of 6.2).
 
     0. :func:`~pumpsafe.hazards.ordering.reversed_depth_first_order` and
-       :func:`~pumpsafe.hazards.ordering.smallest_first_order` at :data:`SMALL_ENOUGH` nodes;
-       the smaller one that fits is kept. The budget is small so that abandoning them costs a
-       few hundredths of a second on trees where they blow up; where they fit, the others often
-       blow up (edf9202: 8 639 nodes reversed against 416 675 written-order and 4.1 million
-       largest-first; edfpa15o: 47 408 against 150 503).
-    1. ``first()`` (by default :func:`~pumpsafe.hazards.ordering.largest_first_order`) and
-       :func:`~pumpsafe.hazards.ordering.depth_first_order` at :data:`NODE_BUDGET` / 5 (das9207:
-       8 715 nodes depth-first against 834 997); the smaller kept.
-    2. When none fits, progressive sifting (:func:`_progressive`) from ``first()`` and then
-       from the reversed depth-first order of ``formula``, each within
-       :data:`PROGRESSIVE_BUDGET` live nodes and :data:`PROGRESSIVE_SIFT_CAP`; the first that
-       finishes is kept (cea9601: 83 350 nodes from largest-first in 2.6 s, where building
-       1.3 million nodes and sifting them took 10 s; das9701: 21 680 nodes from reversed
-       depth-first in 4.3 s, where the static orders below took 22 s to 256 537 nodes;
-       edfpa14o, edfpa14q, edf9204 and edfpa14b, 1.5 to 2 s instead of 2.8 to 4.3).
-    3. On a formula with negations (a non-coherent tree) only, when neither finishes, the
-       first that fits in this sequence of static orders: depth-first at :data:`NODE_BUDGET`
-       / 2, ``first()`` at 1.5 times it, reversed depth-first at 3 times it (das9701 before
-       round 2: 746 684 nodes, with 2.2 million live on the way), and depth-first at 1.5
-       times it. A coherent tree goes to the truncated bottom-up cut sets
+       :func:`~pumpsafe.hazards.ordering.smallest_first_order` at :data:`SMALL_ENOUGH` nodes
+       (the second capped at 1.5 times the first); the smaller one that fits is kept. The
+       budget is small so that abandoning them costs a few hundredths of a second on trees
+       where they blow up; where they fit, the others often blow up (edf9202: 8 639 nodes
+       reversed against 416 675 written-order and 4.1 million largest-first; edfpa15o: 47 408
+       against 150 503).
+    1. Progressive sifting (:func:`_progressive`) from ``first()`` (by default
+       :func:`~pumpsafe.hazards.ordering.largest_first_order`) and then from the reversed
+       depth-first order of ``formula``, each within :data:`PROGRESSIVE_BUDGET` and
+       :data:`PROGRESSIVE_SIFT_CAP`; the first that finishes is kept and sifted once more
+       (:data:`PROGRESSIVE_FINAL_GROWTH`). cea9601: 83 350 nodes from largest-first in 2.7 s,
+       where building 1.3 million nodes and sifting them took 10 s; das9701: 21 680 nodes from
+       reversed depth-first in 2.9 s, where static orders took 22 s to 256 537 nodes. This
+       round replaced static largest-first and depth-first orders at 200 000 nodes, which
+       reached fewer trees and gave larger BDDs (BDD step, s: edf9203 1.80 -> 0.75 with
+       43 587 nodes before sifting against 160 400; jbd9601 1.24 -> 0.71; edfpa14r 0.55 ->
+       0.36; das9701 5.69 -> 4.65, its static largest-first abandoned after 1.1 s).
+    2. Depth-first at :data:`NODE_BUDGET` / 5.
+    3. On a formula with negations (a non-coherent tree) only, the first that fits in this
+       sequence of static orders: depth-first at :data:`NODE_BUDGET` / 2, ``first()`` at 1.5
+       times it, reversed depth-first at 3 times it (das9701 before progressive sifting:
+       746 684 nodes, with 2.2 million live on the way), and depth-first at 1.5 times it. A
+       coherent tree goes to the truncated bottom-up cut sets
        (:mod:`~pumpsafe.hazards.truncated`) instead, which bound the probability; every
-       coherent Aralia tree that the first two static attempts reached (edfpa14o, edfpa14q,
-       edf9204, edfpa14b) round 2 reaches, faster.
+       coherent Aralia tree that these static attempts reached (edfpa14o, edfpa14q, edf9204,
+       edfpa14b) round 1 reaches, faster.
     4. When nothing fits, :class:`BddTooLarge` is raised (nus9601, which no order here
        finishes: 24 to 34 million live nodes before half of its gates are built). The
        decision depends only on the node budgets, never on time.
 
-    A BDD larger than :data:`SIFT_ABOVE` is then improved by CUDD's group sifting limited to
-    :data:`SIFT_SWAPS` swaps and a growth of :data:`SIFT_GROWTH` per variable move
-    (:data:`LARGE_SIFT_GROWTH` in the second round on a large BDD). Every step is
-    deterministic.
+    A BDD of rounds 0, 2 or 3 larger than :data:`SIFT_ABOVE` is then improved by CUDD's group
+    sifting limited to :data:`SIFT_SWAPS` swaps and a growth of :data:`SIFT_GROWTH` per
+    variable move (:data:`LARGE_SIFT_GROWTH` in the second round on a large BDD). Every step
+    is deterministic.
     """
     if order is not None:
         return _build(formula, order, None)
@@ -224,17 +226,13 @@ def build_formula_bdd(
         best = _smaller(walked, make, SMALL_ENOUGH, best)
     if best is not None:
         return _sifted(best)
-    for make in (largest, deep):
-        best = _smaller(walked, make, NODE_BUDGET // 5, best)
-        if best is not None and len(best.root) <= SMALL_ENOUGH:
-            return _sifted(best)
-    if best is None:
-        for make in (largest, lambda: reversed_depth_first_order(formula)):
-            try:
-                built = _progressive(formula, make())
-            except _OverBudget:
-                continue
-            return _sifted(built, PROGRESSIVE_FINAL_GROWTH)
+    for make in (largest, lambda: reversed_depth_first_order(formula)):
+        try:
+            built = _progressive(formula, make())
+        except _OverBudget:
+            continue
+        return _sifted(built, PROGRESSIVE_FINAL_GROWTH)
+    best = _smaller(walked, deep, NODE_BUDGET // 5, best)
     large = 3 * NODE_BUDGET // 2
     rounds: tuple[tuple[Order, int], ...] = (
         (deep, NODE_BUDGET // 2),
