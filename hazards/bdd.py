@@ -374,7 +374,7 @@ def _smaller(formula: Formula, make: Callable[[], list[str]], budget: int,
     return built if best is None or len(built.root) < len(best.root) else best
 
 
-def _sifted(built: TopBdd, growths: Sequence[float] = SIFT_GROWTH) -> TopBdd:
+def _sifted(built: TopBdd, growths: Sequence[float] | None = None) -> TopBdd:
     """``built``, sifted (in place, :func:`_sift`) when it has more than :data:`SIFT_ABOVE`
     nodes."""
     if len(built.root) > SIFT_ABOVE:
@@ -383,13 +383,15 @@ def _sifted(built: TopBdd, growths: Sequence[float] = SIFT_GROWTH) -> TopBdd:
 
 
 def _sift(
-    built: TopBdd, growths: Sequence[float] = SIFT_GROWTH, large: int = LARGE_AFTER_FIRST
+    built: TopBdd, growths: Sequence[float] | None = None, large: int | None = None
 ) -> None:
-    """Limited group sifting, one round per growth factor of ``growths`` (after the first,
-    :data:`LARGE_SIFT_GROWTH` when more than ``large`` nodes are left), then the variable list
-    re-read in the new level order."""
+    """Limited group sifting, one round per growth factor of ``growths`` (by default
+    :data:`SIFT_GROWTH`; after the first,
+    :data:`LARGE_SIFT_GROWTH` when more than ``large`` nodes are left, by default
+    :data:`LARGE_AFTER_FIRST`), then the variable list re-read in the new level order."""
     manager = built.manager
-    for round_, growth in enumerate(growths):
+    large = LARGE_AFTER_FIRST if large is None else large
+    for round_, growth in enumerate(SIFT_GROWTH if growths is None else growths):
         if round_ > 0 and len(built.root) > large:
             growth = LARGE_SIFT_GROWTH
         manager.configure(max_swaps=SIFT_SWAPS, max_growth=growth)
