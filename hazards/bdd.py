@@ -185,8 +185,8 @@ def build_formula_bdd(
        depth-first order of ``formula``, each within :data:`PROGRESSIVE_BUDGET` and
        :data:`PROGRESSIVE_SIFT_CAP`; the first that finishes is kept and sifted once more
        (:data:`PROGRESSIVE_FINAL_GROWTH`). cea9601: 83 350 nodes from largest-first in 2.7 s,
-       where building 1.3 million nodes and sifting them took 10 s; das9701: 21 680 nodes from
-       reversed depth-first in 2.9 s, where static orders took 22 s to 256 537 nodes. This
+       where building 1.3 million nodes and sifting them took 10 s; das9701: 24 093 nodes from
+       reversed depth-first in 2.5 s, where static orders took 22 s to 256 537 nodes. This
        round replaced static largest-first and depth-first orders at 200 000 nodes, which
        reached fewer trees and gave larger BDDs (BDD step, s: edf9203 1.80 -> 0.75 with
        43 587 nodes before sifting against 160 400; jbd9601 1.24 -> 0.71; edfpa14r 0.55 ->
