@@ -41,16 +41,21 @@ def _run(command: list[str], limit: float) -> tuple[str, str, float, float, int 
     """Run ``command``: (stdout, stderr, wall s, peak RSS MB, exit code or None on timeout).
 
     The peak is the child's own ``VmHWM`` (high-water resident set of its address space, CUDD's
-    and SCRAM's C heaps included), read from /proc every 20 ms while it runs. ``ru_maxrss``
-    (``getrusage``/``wait4``) is not used: on this kernel it reported the same 8.4 GB for every
-    child of a long bench session, whatever the child did.
+    and SCRAM's C heaps included), read from /proc every 20 ms while it runs, plus the peaks of
+    the processes it forks (our BDD step tries its second variable order in one), as if they
+    had peaked at the same time: an upper bound (the pages a forked child shares with its
+    parent count twice). ``ru_maxrss`` (``getrusage``/``wait4``) is not used: on this
+    kernel it reported the same 8.4 GB for every child of a long bench session, whatever the
+    child did.
     """
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=out, stderr=err, text=True)
-        peak_kb, code = 0, None
+        peaks: dict[int, int] = {}
+        code = None
         while (code := child.poll()) is None:
-            peak_kb = max(peak_kb, _high_water_kb(child.pid))
+            for pid in (child.pid, *_forked_by(child.pid)):
+                peaks[pid] = max(peaks.get(pid, 0), _high_water_kb(pid))
             if time.perf_counter() - started > limit:
                 child.kill()
                 child.wait()
@@ -61,7 +66,15 @@ def _run(command: list[str], limit: float) -> tuple[str, str, float, float, int 
         err.seek(0)
         # SCRAM's report lists every product (gigabytes on edf9204): read only its head, where
         # the sum-of-products element with the totals comes first.
-        return out.read(1 << 20), err.read(1 << 20), wall, peak_kb / 1024, code
+        return out.read(1 << 20), err.read(1 << 20), wall, sum(peaks.values()) / 1024, code
+
+
+def _forked_by(pid: int) -> list[int]:
+    try:
+        listed = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii")
+    except OSError:
+        return []
+    return [int(p) for p in listed.split()]
 
 
 def _high_water_kb(pid: int) -> int:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pumpsafe.hazards import FtaOptions, analyze, bdd, read_mef
+from pumpsafe.hazards import FtaOptions, analyze, bdd, forked, read_mef
 from pumpsafe.hazards.bdd import build_bdd
+from pumpsafe.hazards.fta_json import result_document
 from pumpsafe.hazards.minsol import BudgetExceeded, prime_implicants
+from pumpsafe.hazards.ordering import tree_largest_first_order
 from pumpsafe.hazards.preprocess import Formula, Gate
 from pumpsafe.hazards.zdd import Zdd
 
@@ -231,3 +235,107 @@ def test_progressive_sifting_gives_up_on_a_gate_past_the_cap(
         bdd._progressive(_nested_pairs_formula(), BAD_ORDER)
     monkeypatch.setattr(bdd, "PROGRESSIVE_SIFT_CAP", 100)
     assert _is_pairs_function(bdd._progressive(_nested_pairs_formula(), BAD_ORDER))
+
+
+HALF_ORDER = [f"x{i}" for i in range(4)] + [f"y{i}" for i in range(4)] + GOOD_ORDER[8:]
+"""Pairs adjacent except the first four: progressive sifting repairs it (sifting at 20 nodes,
+cap 40), where it abandons :data:`BAD_ORDER`."""
+
+
+def _children(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Record every child that :func:`forked.start` makes (skip on a single core: none is)."""
+    if len(forked._cores()) < 2:
+        pytest.skip("one core: the second attempt runs in this process, as without a child")
+    made: list[Any] = []
+    real = forked.start
+
+    def recording(run: Any) -> forked.Forked | None:
+        made.append(real(run))
+        return made[-1]
+
+    monkeypatch.setattr(forked, "start", recording)
+    monkeypatch.setattr(bdd, "PROGRESSIVE_SIFT_ABOVE", 20)
+    monkeypatch.setattr(bdd, "PROGRESSIVE_SIFT_CAP", 40)
+    return made
+
+
+def _in_turn(first: list[str], second: list[str]) -> bdd.TopBdd | None:
+    """The two attempts of round 1 one after the other, in this process."""
+    for order in (first, second):
+        try:
+            return bdd._progressive(_nested_pairs_formula(), order)
+        except bdd._OverBudget:
+            continue
+    return None
+
+
+def _same(a: bdd.TopBdd | None, b: bdd.TopBdd | None) -> bool:
+    return a is not None and b is not None and (a.variables, len(a.root)) == (
+        b.variables,
+        len(b.root),
+    )
+
+
+def test_the_second_attempt_in_a_child_gives_the_bdd_of_trying_in_turn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first order is abandoned; the child's order is rebuilt here: the same BDD (same
+    level order, same size) as running the second attempt here."""
+    made = _children(monkeypatch)
+    built = bdd._first_progressive(_nested_pairs_formula(), BAD_ORDER, lambda: HALF_ORDER)
+    assert made and made[0] is not None, "no child was made"
+    assert _same(built, _in_turn(BAD_ORDER, HALF_ORDER))
+    assert built is not None and built.variables != HALF_ORDER  # the child did sift
+    assert _is_pairs_function(built)
+
+
+def test_a_child_that_dies_is_replaced_by_the_attempt_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made = _children(monkeypatch)
+    monkeypatch.setattr(bdd, "_progressive_order", lambda formula, order: os._exit(3))
+    built = bdd._first_progressive(_nested_pairs_formula(), BAD_ORDER, lambda: HALF_ORDER)
+    assert made and made[0] is not None
+    assert _same(built, _in_turn(BAD_ORDER, HALF_ORDER))
+
+
+def test_the_first_attempt_wins_and_its_child_is_killed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both orders finish, to different BDDs: the first one's is kept, as in turn, and the
+    child (still running or not) is reaped."""
+    made = _children(monkeypatch)
+    slow = GOOD_ORDER[::-1]
+    built = bdd._first_progressive(_nested_pairs_formula(), HALF_ORDER, lambda: slow)
+    assert _same(built, _in_turn(HALF_ORDER, slow))
+    assert not _same(built, _in_turn(slow, HALF_ORDER))
+    assert made and made[0] is not None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(made[0]._pid, os.WNOHANG)
+
+
+@pytest.mark.parametrize("name", ["das9601.xml", "edf9205.xml"])
+def test_the_analysis_does_not_depend_on_where_the_second_attempt_ran(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """With every static attempt refused and the first progressive attempt abandoned, the
+    report is the same whether the second attempt ran in a child or here (one core)."""
+    if len(forked._cores()) < 2:
+        pytest.skip("one core: the second attempt always runs in this process")
+    tree = read_mef([DATA / name])
+    monkeypatch.setattr(bdd, "_smaller", lambda formula, make, budget, best: None)
+    real = bdd._progressive
+    first = tree_largest_first_order(tree, "r1")
+
+    def first_abandoned(formula: Formula, order: list[str]) -> bdd.TopBdd:
+        if order == first:
+            raise bdd._OverBudget(0)
+        return real(formula, order)
+
+    monkeypatch.setattr(bdd, "_progressive", first_abandoned)
+    reports = []
+    for start in (forked.start, lambda run: None):
+        monkeypatch.setattr(forked, "start", start)
+        document = result_document(analyze(tree, FtaOptions(importance=True)))
+        reports.append(json.dumps({k: v for k, v in document.items() if k != "time_s"}))
+    assert reports[0] == reports[1]
