@@ -293,7 +293,7 @@ def test_a_child_that_dies_is_replaced_by_the_attempt_here(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     made = _children(monkeypatch)
-    monkeypatch.setattr(bdd, "_progressive_order", lambda formula, order: os._exit(3))
+    monkeypatch.setattr(bdd, "_progressive_dump", lambda formula, order: os._exit(3))
     built = bdd._first_progressive(_nested_pairs_formula(), BAD_ORDER, lambda: HALF_ORDER)
     assert made and made[0] is not None
     assert _same(built, _in_turn(BAD_ORDER, HALF_ORDER))
