@@ -289,6 +289,12 @@ PROGRESSIVE_SIFT_CAP = 4 * NODE_BUDGET // 10
 sifting it would cost seconds (cea9601's largest is 306 794 nodes, das9701's 187 098)."""
 
 
+CHILD_LIMIT_S = 600.0
+"""Seconds that :func:`_first_progressive` waits for its child's answer once its own attempt
+is abandoned; a child still silent then is killed and its attempt run here instead (a safety
+net for a child that hangs: the answer is the same, only later)."""
+
+
 def _first_progressive(
     formula: Formula, first: list[str], second: Callable[[], list[str]]
 ) -> TopBdd | None:
@@ -320,7 +326,7 @@ def _first_progressive(
     if built is not None:
         child.cancel()
         return built
-    kind, value = child.result()
+    kind, value = child.result(CHILD_LIMIT_S)
     if kind == "ok" and value is None:
         return None
     if kind == "ok":

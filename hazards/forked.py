@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
 import signal
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -25,12 +27,22 @@ class Forked:
         self._read_end = read_end
         self._open = True
 
-    def result(self) -> tuple[str, Any]:
+    def result(self, limit_s: float = 600.0) -> tuple[str, Any]:
         """``("ok", value)``, ``("error", detail)`` when the function raised, or ``("crash",
-        detail)`` when the child died without answering."""
+        detail)`` when the child died without answering or gave no answer within ``limit_s``
+        (then it is killed: a safety net for a child that hangs, since a caller must give the
+        same answer without it)."""
         chunks: list[bytes] = []
+        deadline = time.monotonic() + limit_s
         try:
-            while chunk := os.read(self._read_end, 1 << 16):
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([self._read_end], [], [], left)[0]:
+                    self.cancel()
+                    return "crash", f"the child process gave no answer in {limit_s:g} s"
+                chunk = os.read(self._read_end, 1 << 16)
+                if not chunk:
+                    break
                 chunks.append(chunk)
         finally:
             self._close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -297,6 +298,19 @@ def test_a_child_that_dies_is_replaced_by_the_attempt_here(
     built = bdd._first_progressive(_nested_pairs_formula(), BAD_ORDER, lambda: HALF_ORDER)
     assert made and made[0] is not None
     assert _same(built, _in_turn(BAD_ORDER, HALF_ORDER))
+
+
+def test_a_child_that_hangs_is_killed_and_replaced_by_the_attempt_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made = _children(monkeypatch)
+    monkeypatch.setattr(bdd, "_progressive_dump", lambda formula, order: time.sleep(600))
+    monkeypatch.setattr(bdd, "CHILD_LIMIT_S", 0.5)
+    built = bdd._first_progressive(_nested_pairs_formula(), BAD_ORDER, lambda: HALF_ORDER)
+    assert made and made[0] is not None
+    assert _same(built, _in_turn(BAD_ORDER, HALF_ORDER))
+    with pytest.raises(ChildProcessError):
+        os.waitpid(made[0]._pid, os.WNOHANG)
 
 
 def test_the_first_attempt_wins_and_its_child_is_killed(
