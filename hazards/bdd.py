@@ -312,7 +312,9 @@ def _first_progressive(
     attempt is abandoned in 0.7 s, loses nothing.
     """
     second_order = second()
-    child = forked.start(lambda: _progressive_dump(formula, second_order))
+    child = None
+    if len(forked.usable_cores()) > 1:  # on one core the child would only slow the first
+        child = forked.start(lambda: _progressive_dump(formula, second_order))
     try:
         built: TopBdd | None = _progressive(formula, first)
     except _OverBudget:
@@ -339,7 +341,7 @@ def _first_progressive(
 
 def _progressive_or_none(formula: Formula, order: list[str]) -> TopBdd | None:
     """:func:`_progressive` from ``order`` in a manager declared in its final level order (as
-    a child's order is rebuilt), or None when it is abandoned."""
+    a child's BDD is read back, :func:`_from_dddmp`), or None when it is abandoned."""
     try:
         built = _progressive(formula, order)
     except _OverBudget:

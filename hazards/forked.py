@@ -2,9 +2,10 @@
 demand or the child killed.
 
 The BDD step uses it to try a second variable order on the machine's other core while the
-first is tried here (:func:`pumpsafe.hazards.bdd.build_formula_bdd`). The caller must give the
-same answer without it: :func:`start` returns None where no child can be made (no ``fork``, one
-core, or ``fork`` refused), and a child that fails is reported as such, never as a result.
+first is tried here (:func:`pumpsafe.hazards.bdd.build_formula_bdd`), when
+:func:`usable_cores` says there is one. The caller must give the same answer without it:
+:func:`start` returns None where no child can be made (no ``fork``, or ``fork`` refused), and a
+child that fails is reported as such, never as a result.
 """
 
 from __future__ import annotations
@@ -70,10 +71,9 @@ class Forked:
 
 
 def start(run: Callable[[], Any]) -> Forked | None:
-    """``run()`` in a forked child, or None when this process has a single core to run on or
-    cannot fork. The child writes ``run()``'s value (pickled) and exits at once, never
-    returning into the caller's code."""
-    if not hasattr(os, "fork") or len(_cores()) < 2:
+    """``run()`` in a forked child, or None when this process cannot fork. The child writes
+    ``run()``'s value (pickled) and exits at once, never returning into the caller's code."""
+    if not hasattr(os, "fork"):
         return None
     read_end, write_end = os.pipe()
     try:
@@ -97,7 +97,8 @@ def start(run: Callable[[], Any]) -> Forked | None:
     return Forked(pid, read_end)
 
 
-def _cores() -> set[int]:
+def usable_cores() -> set[int]:
+    """The CPUs this process may run on."""
     if hasattr(os, "sched_getaffinity"):
         return os.sched_getaffinity(0)
     return set(range(os.cpu_count() or 1))

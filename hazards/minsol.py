@@ -142,15 +142,14 @@ def _sub_functions(manager: Any, root: Any, budget: int) -> list[tuple[Any, Any,
     """Every non-constant sub-function ``f`` of the prime-implicant recursion from ``root``, as
     ``(f, f0, f1, f0·f1)``, each after the three it depends on; :class:`BudgetExceeded` when
     there are more than ``budget``."""
-    constants = {int(manager.true), int(manager.false)}
     parts: dict[int, tuple[Any, Any, Any]] = {}
     ordered: list[tuple[Any, Any, Any, Any]] = []
-    placed: set[int] = set()
+    placed = {int(manager.true), int(manager.false)}  # the constants need no entry
     stack = [root]
     while stack:
         f = stack[-1]
         key = int(f)
-        if key in placed or key in constants:
+        if key in placed:
             stack.pop()
             continue
         if key not in parts:
@@ -159,7 +158,7 @@ def _sub_functions(manager: Any, root: Any, budget: int) -> list[tuple[Any, Any,
             f0, f1 = (~f.low, ~f.high) if f.negated else (f.low, f.high)
             parts[key] = (f0, f1, f0 & f1)
         f0, f1, g = parts[key]
-        missing = [h for h in (g, f1, f0) if int(h) not in placed and int(h) not in constants]
+        missing = [h for h in (g, f1, f0) if int(h) not in placed]
         if missing:
             stack.extend(missing)
             continue

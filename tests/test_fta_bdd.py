@@ -245,7 +245,7 @@ cap 40), where it abandons :data:`BAD_ORDER`."""
 
 def _children(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Record every child that :func:`forked.start` makes (skip on a single core: none is)."""
-    if len(forked._cores()) < 2:
+    if len(forked.usable_cores()) < 2:
         pytest.skip("one core: the second attempt runs in this process, as without a child")
     made: list[Any] = []
     real = forked.start
@@ -334,7 +334,7 @@ def test_the_analysis_does_not_depend_on_where_the_second_attempt_ran(
 ) -> None:
     """With every static attempt refused and the first progressive attempt abandoned, the
     report is the same whether the second attempt ran in a child or here (one core)."""
-    if len(forked._cores()) < 2:
+    if len(forked.usable_cores()) < 2:
         pytest.skip("one core: the second attempt always runs in this process")
     tree = read_mef([DATA / name])
     monkeypatch.setattr(bdd, "_smaller", lambda formula, make, budget, best: None)
